@@ -1,0 +1,42 @@
+// `edgerun` command line. Each command is a module of its own; this file only dispatches.
+import { EdgeRunError } from '../errors.js';
+
+interface Command {
+  summary: string;
+  run(args: string[]): Promise<number>;
+}
+
+const commands: Record<string, Command> = {
+  demo: {
+    summary: 'run every kernel once on each WASM build and print what was detected and chosen',
+    run: async (args) => (await import('./demo.js')).demo(args),
+  },
+};
+
+function help(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return ['usage: edgerun <command> [options]', '', 'commands:', ...lines, '', 'edgerun <command> --help shows the options of one command.'].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(help());
+    return 0;
+  }
+  const cmd = commands[name];
+  if (!cmd) {
+    console.error(`edgerun: unknown command '${name}'\n\n${help()}`);
+    return 2;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (e) {
+    if (e instanceof EdgeRunError) {
+      console.error(`edgerun ${name}: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
