@@ -1,0 +1,2 @@
+// Registers every CPU kernel. Import for its side effects.
+import './shape-ops.js';

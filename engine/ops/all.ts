@@ -1,0 +1,2 @@
+// Registers every operator definition. Import for its side effects.
+import './shape-ops.js';

@@ -1,0 +1,17 @@
+// The default optimisation pipeline run before compiling a graph.
+import type { Graph } from '../graph/ir.js';
+import { getDefaultRuntime, type Runtime } from '../../kernels/runtime.js';
+import { cpuEvaluator } from '../backends/cpu/evaluate.js';
+import { foldConstants } from './constant-folding.js';
+import { removeDeadNodes } from './dead-nodes.js';
+
+export interface OptimizeOptions {
+  runtime?: Runtime;
+  constantFolding?: boolean;
+}
+
+export function optimizeGraph(graph: Graph, opts: OptimizeOptions = {}): Graph {
+  let g = removeDeadNodes(graph);
+  if (opts.constantFolding !== false) g = foldConstants(g, cpuEvaluator(opts.runtime ?? getDefaultRuntime()), { model: graph.name });
+  return g;
+}
