@@ -88,12 +88,12 @@ function attributeProto(name: string, a: Attribute): onnx.AttributeProto {
     case 'int': p.type = AT.INT; p.i = a.value; break;
     case 'string': p.type = AT.STRING; p.s = encoder.encode(a.value); break;
     case 'tensor': p.type = AT.TENSOR; p.t = tensorToProto(a.value, ''); break;
-    case 'graph': p.type = AT.GRAPH; p.g = graphToProto(a.value); break;
+    case 'graph': p.type = AT.GRAPH; p.g = graphToProto(a.value) as onnx.GraphProto & onnx.GraphProto.$Shape; break;
     case 'floats': p.type = AT.FLOATS; p.floats = [...a.value]; break;
     case 'ints': p.type = AT.INTS; p.ints = [...a.value]; break;
     case 'strings': p.type = AT.STRINGS; p.strings = a.value.map((s) => encoder.encode(s)); break;
     case 'tensors': p.type = AT.TENSORS; p.tensors = a.value.map((t) => tensorToProto(t, '')); break;
-    case 'graphs': p.type = AT.GRAPHS; p.graphs = a.value.map(graphToProto); break;
+    case 'graphs': p.type = AT.GRAPHS; p.graphs = a.value.map(graphToProto) as onnx.GraphProto[] & onnx.GraphProto.$Shape[]; break;
   }
   return p;
 }

@@ -3,7 +3,7 @@ import type { Tensor, TypedData } from '../../../tensor.js';
 import { defineCpuKernel, type CpuPrepareContext } from '../kernel-def.js';
 
 const noop = () => {};
-const alias0 = () => [[0, 0]] as const;
+const alias0 = (): [number, number][] => [[0, 0]];
 
 for (const type of ['Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze']) {
   defineCpuKernel({ type, aliases: alias0, prepare: () => noop });
