@@ -66,3 +66,14 @@ export async function readFileBytes(path: string): Promise<Uint8Array> {
   const fs = await import('node:fs/promises');
   return new Uint8Array(await fs.readFile(path));
 }
+
+export async function writeFileBytes(path: string, bytes: Uint8Array | string): Promise<void> {
+  if (!isNode) throw new EdgeRunError('UnsupportedFeature', `cannot write '${path}': writing files needs Node.js`);
+  const fs = await import('node:fs/promises');
+  await fs.writeFile(path, bytes);
+}
+
+/** Whether stderr is an interactive terminal (progress bars show only there). */
+export function stderrIsTTY(): boolean {
+  return isNode && !!process.stderr.isTTY;
+}

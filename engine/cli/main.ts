@@ -7,6 +7,14 @@ interface Command {
 }
 
 const commands: Record<string, Command> = {
+  run: {
+    summary: 'run a model on tensors from .pb/.npy/.json files and print or write the outputs',
+    run: async (args) => (await import('./run.js')).run(args),
+  },
+  info: {
+    summary: 'print a model: nodes, output shapes, parameters, bytes and MACs',
+    run: async (args) => (await import('./info.js')).info(args),
+  },
   demo: {
     summary: 'run every kernel once on each WASM build and print what was detected and chosen',
     run: async (args) => (await import('./demo.js')).demo(args),
