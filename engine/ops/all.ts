@@ -1,2 +1,7 @@
 // Registers every operator definition. Import for its side effects.
 import './shape-ops.js';
+import './elementwise.js';
+import './conv-ops.js';
+import './matmul-ops.js';
+import './norm-ops.js';
+import './rnn-ops.js';
