@@ -35,6 +35,7 @@ export function importModel(bytes: Uint8Array, name?: string): Graph {
   const opsets: OpsetImport[] = proto.opsetImport.map((o) => ({ domain: o.domain === 'ai.onnx' ? '' : o.domain, version: int64ToNumber(o.version as Int64) }));
   if (!opsets.some((o) => o.domain === '')) opsets.push({ domain: '', version: 1 });
   const graph = importGraph(proto.graph, model, opsets);
+  graph.name = model;
   graph.metadata = {
     producerName: proto.producerName || undefined,
     producerVersion: proto.producerVersion || undefined,

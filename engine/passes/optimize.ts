@@ -4,14 +4,20 @@ import { getDefaultRuntime, type Runtime } from '../../kernels/runtime.js';
 import { cpuEvaluator } from '../backends/cpu/evaluate.js';
 import { foldConstants } from './constant-folding.js';
 import { removeDeadNodes } from './dead-nodes.js';
+import { foldBatchNorm } from './fold-batchnorm.js';
+import { fuseActivations } from './fuse-activations.js';
 
 export interface OptimizeOptions {
   runtime?: Runtime;
   constantFolding?: boolean;
+  foldBatchNorm?: boolean;
+  fuseActivations?: boolean;
 }
 
 export function optimizeGraph(graph: Graph, opts: OptimizeOptions = {}): Graph {
   let g = removeDeadNodes(graph);
   if (opts.constantFolding !== false) g = foldConstants(g, cpuEvaluator(opts.runtime ?? getDefaultRuntime()), { model: graph.name });
+  if (opts.foldBatchNorm !== false) g = foldBatchNorm(g);
+  if (opts.fuseActivations !== false) g = fuseActivations(g);
   return g;
 }
