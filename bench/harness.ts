@@ -62,12 +62,14 @@ export async function runBenchmarks(cases: BenchCase[], opts: HarnessOptions = {
   const selected = cases.filter((c) => !opts.filter || opts.filter.test(c.name));
   if (selected.some((c) => c.onnx)) report.notes.push(`${ORT_PEER} ${ortVersion()}: wasm backend, numThreads = 1`);
   if (selected.some((c) => c.tfjs)) {
+    progress('loading tfjs-backend-wasm');
     const tfw = await loadTfjsWasm();
     report.notes.push(`${TFJS_PEER}: tfjs-backend-wasm loaded ${tfw.binary}`);
   }
 
   for (const [i, c] of selected.entries()) {
     const at = (what: string) => progress(`[${i + 1}/${selected.length}] ${c.name} ${what}`);
+    at('preparing peers');
     const shared = await preparePeers(c, report);
     for (const build of builds) {
       report.records.push(await runRow(c, build, shared, timing, (who) => at(`${build}: ${who}`), report));

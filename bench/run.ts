@@ -73,7 +73,7 @@ export async function loadCases(dir: string): Promise<BenchCase[]> {
 /** Progress on one rewritten terminal line; nothing when stderr is not a terminal. */
 function terminalProgress(): { update: (s: string) => void; clear: () => void } {
   if (!process.stderr.isTTY) return { update: () => {}, clear: () => {} };
-  const width = () => Math.max(20, (process.stderr.columns ?? 80) - 1);
+  const width = () => Math.max(20, (process.stderr.columns || 80) - 1);
   return {
     update: (s) => process.stderr.write(`\r\x1b[K${s.slice(0, width())}`),
     clear: () => process.stderr.write('\r\x1b[K'),
