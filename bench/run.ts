@@ -1,6 +1,7 @@
 // `npm run bench [-- --filter REGEX] [-- --time MS] [-- --json FILE]`: every case exported as
 // `cases` by a module in bench/cases/, on both WASM builds, beside onnxruntime-web and TF.js.
 import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { BenchCase } from './case.js';
@@ -58,16 +59,24 @@ export function parseCli(argv: string[]): CliOptions | 'help' {
   };
 }
 
-/** The `cases` export of every module in `dir`, in file-name order. */
-export async function loadCases(dir: string): Promise<BenchCase[]> {
+/**
+ * The `cases` export of every module in `dir`, in file-name order. A module that fails to load
+ * (another engineer's kernel not merged yet) costs its own cases, not the whole run.
+ */
+export async function loadCases(dir: string): Promise<{ cases: BenchCase[]; failures: string[] }> {
   const files = readdirSync(dir).filter((f) => /\.(ts|js|mjs)$/.test(f) && !f.endsWith('.d.ts')).sort();
   const cases: BenchCase[] = [];
+  const failures: string[] = [];
   for (const f of files) {
-    const mod = (await import(pathToFileURL(`${dir}/${f}`).href)) as { cases?: BenchCase[] };
-    if (!Array.isArray(mod.cases)) throw new Error(`${dir}/${f} does not export 'cases: BenchCase[]'`);
-    cases.push(...mod.cases);
+    try {
+      const mod = (await import(pathToFileURL(join(dir, f)).href)) as { cases?: BenchCase[] };
+      if (!Array.isArray(mod.cases)) throw new Error("does not export 'cases: BenchCase[]'");
+      cases.push(...mod.cases);
+    } catch (e) {
+      failures.push(`${f}: ${(e as Error)?.message ?? String(e)}`);
+    }
   }
-  return cases;
+  return { cases, failures };
 }
 
 /** Progress on one rewritten terminal line; nothing when stderr is not a terminal. */
@@ -86,12 +95,13 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const cases = await loadCases(opts.casesDir);
+  const { cases, failures } = await loadCases(opts.casesDir);
+  for (const f of failures) console.error(`WARNING: case module ${f}`);
   const progress = terminalProgress();
   const report = await runBenchmarks(cases, { ...opts, progress: progress.update });
   progress.clear();
   if (report.records.length === 0) {
-    console.log(`no case matches ${opts.filter ?? ''} (${cases.map((c) => c.name).join(', ')})`);
+    console.log(`no case matches ${opts.filter ?? 'anything'} (cases: ${cases.map((c) => c.name).join(', ') || 'none'})`);
     return 1;
   }
   for (const note of report.notes) console.log(`# ${note}`);
@@ -103,7 +113,8 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`# wrote ${report.records.length} records to ${opts.json}`);
   }
   // Wrong outputs and failed runs make the numbers untrustworthy: fail loudly.
-  return report.records.some((r) => r.error || (r.check !== undefined && r.check !== 'ok')) ? 1 : 0;
+  const wrong = report.records.some((r) => r.error || (r.check !== undefined && r.check !== 'ok'));
+  return wrong || failures.length > 0 ? 1 : 0;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,7 +1,7 @@
 // The benchmark harness end to end on tiny cases with a small time budget: records, peers,
 // ratios, the output check against onnxruntime-web, failures, the table and the CLI.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,7 @@ import type { BenchCase } from '../bench/case.js';
 import { compareOutputs } from '../bench/check.js';
 import { reluCase } from '../bench/cases/relu.js';
 import { runBenchmarks, type BenchRecord } from '../bench/harness.js';
-import { parseCli } from '../bench/run.js';
+import { loadCases, parseCli } from '../bench/run.js';
 import { formatMs, formatTable } from '../bench/table.js';
 
 const FAST = { timeMs: 15, warmupMs: 5, minIterations: 3 };
@@ -130,6 +130,23 @@ test('CLI arguments', () => {
   assert.is(parseCli(['--help']), 'help');
   assert.throws(() => parseCli(['--time', 'soon']), /--time/);
   assert.throws(() => parseCli(['--builds', 'reference']), /unknown build 'reference'/);
+});
+
+test('case modules: the cases export of each is collected; a module that fails to load is reported', async () => {
+  const good = await loadCases(join(root, 'test', 'fixtures', 'bench-cases'));
+  assert.equal([good.cases.map((c) => c.name), good.failures], [['relu f32 1000'], []]);
+  const dir = mkdtempSync(join(tmpdir(), 'edgerun-cases-'));
+  try {
+    writeFileSync(join(dir, 'a-broken.ts'), "import './missing.js';\nexport const cases = [];\n");
+    writeFileSync(join(dir, 'b-no-export.ts'), 'export const other = 1;\n');
+    const bad = await loadCases(dir);
+    assert.is(bad.cases.length, 0);
+    assert.is(bad.failures.length, 2);
+    assert.match(bad.failures[0], /^a-broken\.ts: .*missing/);
+    assert.match(bad.failures[1], /^b-no-export\.ts: does not export 'cases/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('npm run bench CLI: table on stdout, JSON records with the documented fields', () => {
