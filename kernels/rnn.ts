@@ -1,0 +1,173 @@
+// Plain RNN (ONNX semantics, float32): Ht = f(clip(Xt·Wᵀ + Ht-1·Rᵀ + Wb + Rb)). Pack once with
+// packRnnF32, then run over arena addresses (rnnF32Ptr) or Float32Arrays (rnnF32).
+// LSTM and GRU live in kernels/lstm.ts and kernels/gru.ts; the shared pieces in rnn-common.ts,
+// rnn-pack.ts, rnn-project.ts and rnn-driver.ts.
+import { EdgeRunError } from '../engine/errors.js';
+import type { Runtime } from './runtime.js';
+import { rnnReference } from './reference/rnn.js';
+import {
+  checkClip,
+  checkDirection,
+  checkPositiveInt,
+  checkWeight,
+  directionCount,
+  inputSizeFromW,
+  paddedHidden,
+  resolveActivations,
+  type RnnActivation,
+  type RnnActivationSpec,
+  type RnnDirection,
+  type Weight,
+} from './rnn-common.js';
+import {
+  activationTable,
+  checkPtrArgs,
+  runConvenience,
+  runRecurrentReference,
+  runRecurrentWasm,
+  type RecurrentInputs,
+  type RecurrentPlan,
+  type RecurrentPtrArgs,
+} from './rnn-driver.js';
+import { interleavedSource, packPanelsHost, toArena, type PackedPanels } from './rnn-pack.js';
+import { projectInputs } from './rnn-project.js';
+
+export interface RnnOptions {
+  /** [D, H, I]. */
+  W: Weight;
+  /** [D, H, H]. */
+  R: Weight;
+  /** [D, 2H]: Wb then Rb. */
+  B?: Weight;
+  hiddenSize: number;
+  direction?: RnnDirection;
+  /** f per direction; default Tanh. */
+  activations?: RnnActivationSpec[];
+  activationAlpha?: number[];
+  activationBeta?: number[];
+  clip?: number;
+}
+
+export interface RnnOutputs {
+  Y: Float32Array;
+  Y_h: Float32Array;
+}
+
+export interface RnnWeightsF32 {
+  W: Float32Array;
+  R: Float32Array;
+  B?: Float32Array;
+}
+
+export interface PackedRnn extends RecurrentPlan {
+  readonly op: 'RNN';
+  readonly numDirections: number;
+  readonly activations: readonly RnnActivation[];
+  readonly clip: number;
+  /** The ONNX weights as given, kept only for the reference build. */
+  readonly weights?: RnnWeightsF32;
+  free(): void;
+}
+
+const OP = 'RNN';
+
+export function packRnnF32(rt: Runtime, o: RnnOptions): PackedRnn {
+  if (!o) throw new EdgeRunError('InvalidArgument', `${OP}: options are required`);
+  const H = checkPositiveInt(o.hiddenSize, 'hidden_size', OP);
+  const direction = checkDirection(o.direction, OP);
+  const D = directionCount(direction);
+  const I = inputSizeFromW(o.W, D, 1, H, OP);
+  const W = checkWeight(o.W, [D, H, I], 'W', OP).slice();
+  const R = checkWeight(o.R, [D, H, H], 'R', OP).slice();
+  const B = o.B === undefined ? undefined : checkWeight(o.B, [D, 2 * H], 'B', OP).slice();
+  const activations = resolveActivations(OP, o.activations, ['tanh'], D, o.activationAlpha, o.activationBeta);
+  const clip = checkClip(o.clip, OP);
+  const Hp = paddedHidden(H);
+
+  const owned: number[] = [];
+  const packs: { w: PackedPanels; r: PackedPanels; acts: number }[] = [];
+  if (rt.wasm) {
+    try {
+      for (let d = 0; d < D; d++) {
+        const src = (n: number) => interleavedSource(n, [0], H);
+        const bias = B ? (row: number) => B[d * 2 * H + row] + B[d * 2 * H + H + row] : undefined;
+        const w = toArena(rt, packPanelsHost(W, d * H * I, I, I, Hp, src, bias), I, Hp, `${OP} W`);
+        owned.push(w.ptr);
+        const r = toArena(rt, packPanelsHost(R, d * H * H, H, Hp, Hp, src), Hp, Hp, `${OP} R`);
+        owned.push(r.ptr);
+        const acts = activationTable(rt, activations.slice(d, d + 1), `${OP} activations`);
+        owned.push(acts);
+        packs.push({ w, r, acts });
+      }
+    } catch (e) {
+      for (const p of owned.reverse()) rt.arena.free(p);
+      throw e;
+    }
+  }
+  let freed = false;
+  const wasm = rt.wasm;
+  return {
+    op: OP,
+    rt,
+    hiddenSize: H,
+    paddedHidden: Hp,
+    inputSize: I,
+    direction,
+    numDirections: D,
+    hasCellState: false,
+    gCols: Hp,
+    scratchFloats: Hp,
+    activations,
+    clip,
+    weights: wasm ? undefined : { W, R, B },
+    project(d, xPtr, rows, gPtr) {
+      projectInputs(rt, packs[d].w, I, xPtr, rows, gPtr);
+    },
+    step(d, gRow, hPrev, hOut, _c, y, scratch) {
+      const p = packs[d];
+      wasm!.rnn_step(Hp, hPrev, p.r.ptr, gRow, scratch, hOut, y, H, p.acts, clip);
+    },
+    free() {
+      if (freed) return;
+      freed = true;
+      for (const p of owned.reverse()) rt.arena.free(p);
+    },
+  };
+}
+
+function checkPacked(rt: Runtime, p: PackedRnn): void {
+  if (!p || p.op !== OP) throw new EdgeRunError('InvalidArgument', `${OP}: packed weights are not a PackedRnn`);
+  if (p.rt !== rt) throw new EdgeRunError('InvalidArgument', `${OP}: packed weights belong to another runtime`);
+}
+
+/** Runs the RNN over arena addresses (see RecurrentPtrArgs; initialCPtr/ycPtr are rejected). */
+export function rnnF32Ptr(rt: Runtime, packed: PackedRnn, args: RecurrentPtrArgs): void {
+  checkPacked(rt, packed);
+  const run = checkPtrArgs(packed, args);
+  if (rt.wasm) {
+    runRecurrentWasm(packed, args, run);
+    return;
+  }
+  const w = packed.weights!;
+  runRecurrentReference(rt, args, run, packed.hiddenSize, (X, initialH) =>
+    rnnReference({
+      X,
+      shape: run.shape,
+      hiddenSize: packed.hiddenSize,
+      direction: packed.direction,
+      W: w.W,
+      R: w.R,
+      B: w.B,
+      sequenceLens: run.lens,
+      initialH,
+      activations: [...packed.activations],
+      clip: packed.clip,
+    }),
+  );
+}
+
+/** Runs the RNN over Float32Arrays; returns Y, Y_h. */
+export function rnnF32(rt: Runtime, packed: PackedRnn, inputs: RecurrentInputs): RnnOutputs {
+  checkPacked(rt, packed);
+  return runConvenience(rt, OP, inputs, packed.hiddenSize, packed.numDirections, false, (a) => rnnF32Ptr(rt, packed, a));
+}
