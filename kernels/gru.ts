@@ -32,8 +32,9 @@ import {
   type RecurrentPlan,
   type RecurrentPtrArgs,
 } from './rnn-driver.js';
-import { interleavedSource, packPanelsHost, toArena, type PackedPanels } from './rnn-pack.js';
-import { projectInputs } from './rnn-project.js';
+import { interleavedSource, packRecurrentHost, toArena, type PackedPanels } from './rnn-pack.js';
+import { packProjection, projectInputs } from './rnn-project.js';
+import type { PackedGemmF32 } from './gemm.js';
 
 export interface GruOptions {
   /** [D, 3H, I], gates z, r, h. */
@@ -75,7 +76,7 @@ export interface PackedGru extends RecurrentPlan {
 }
 
 interface GruDirectionPack {
-  w: PackedPanels;
+  w: PackedGemmF32;
   /** lbr = 1: [z r h] panels; lbr = 0: [z r] panels. */
   rzr: PackedPanels;
   /** lbr = 0: [h] panels; lbr = 1: unused. */
@@ -100,11 +101,12 @@ export function packGruF32(rt: Runtime, o: GruOptions): PackedGru {
   const Hp = paddedHidden(H);
   const N = 3 * Hp;
 
-  const owned: number[] = [];
+  // Cleanups of everything packed so far, run in reverse by free() or on a failed pack.
+  const owned: (() => void)[] = [];
   const packs: GruDirectionPack[] = [];
   const put = (host: Float32Array, K: number, n: number, what: string): PackedPanels => {
     const p = toArena(rt, host, K, n, `${OP} ${what}`);
-    owned.push(p.ptr);
+    owned.push(() => rt.arena.free(p.ptr));
     return p;
   };
   if (rt.wasm) {
@@ -114,21 +116,22 @@ export function packGruF32(rt: Runtime, o: GruOptions): PackedGru {
         const rb = B ? (row: number) => B[d * 6 * H + 3 * H + row] : undefined;
         const wBase = d * 3 * H * I;
         const rBase = d * 3 * H * H;
-        const w = put(packPanelsHost(W, wBase, I, I, N, (n) => interleavedSource(n, [0, 1, 2], H), wb), I, N, 'W');
+        const w = packProjection(rt, W, wBase, I, N, (n) => interleavedSource(n, [0, 1, 2], H), wb);
+        owned.push(() => w.free());
         let rzr: PackedPanels;
         let rh: PackedPanels | null = null;
         if (lbr) {
-          rzr = put(packPanelsHost(R, rBase, H, Hp, N, (n) => interleavedSource(n, [0, 1, 2], H), rb), Hp, N, 'R');
+          rzr = put(packRecurrentHost(R, rBase, H, Hp, N, (n) => interleavedSource(n, [0, 1, 2], H), rb), Hp, N, 'R');
         } else {
-          rzr = put(packPanelsHost(R, rBase, H, Hp, 2 * Hp, (n) => interleavedSource(n, [0, 1], H), rb), Hp, 2 * Hp, 'R');
-          rh = put(packPanelsHost(R, rBase, H, Hp, Hp, (n) => interleavedSource(n, [2], H), rb), Hp, Hp, 'R');
+          rzr = put(packRecurrentHost(R, rBase, H, Hp, 2 * Hp, (n) => interleavedSource(n, [0, 1], H), rb), Hp, 2 * Hp, 'R');
+          rh = put(packRecurrentHost(R, rBase, H, Hp, Hp, (n) => interleavedSource(n, [2], H), rb), Hp, Hp, 'R');
         }
         const acts = activationTable(rt, activations.slice(2 * d, 2 * d + 2), `${OP} activations`);
-        owned.push(acts);
+        owned.push(() => rt.arena.free(acts));
         packs.push({ w, rzr, rh, acts });
       }
     } catch (e) {
-      for (const p of owned.reverse()) rt.arena.free(p);
+      for (const undo of owned.reverse()) undo();
       throw e;
     }
   }
@@ -150,7 +153,7 @@ export function packGruF32(rt: Runtime, o: GruOptions): PackedGru {
     linearBeforeReset: lbr,
     weights: wasm ? undefined : { W, R, B },
     project(d, xPtr, rows, gPtr) {
-      projectInputs(rt, packs[d].w, I, xPtr, rows, gPtr);
+      projectInputs(rt, packs[d].w, xPtr, rows, gPtr);
     },
     step(d, gRow, hPrev, hOut, _c, y, scratch, tmp) {
       const p = packs[d];
@@ -159,7 +162,7 @@ export function packGruF32(rt: Runtime, o: GruOptions): PackedGru {
     free() {
       if (freed) return;
       freed = true;
-      for (const p of owned.reverse()) rt.arena.free(p);
+      for (const undo of owned.reverse()) undo();
     },
   };
 }

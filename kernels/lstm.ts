@@ -27,8 +27,9 @@ import {
   type RecurrentPlan,
   type RecurrentPtrArgs,
 } from './rnn-driver.js';
-import { interleavedSource, packPanelsHost, toArena, type PackedPanels } from './rnn-pack.js';
-import { projectInputs } from './rnn-project.js';
+import { interleavedSource, packRecurrentHost, toArena, type PackedPanels } from './rnn-pack.js';
+import { packProjection, projectInputs } from './rnn-project.js';
+import type { PackedGemmF32 } from './gemm.js';
 
 export interface LstmOptions {
   /** [D, 4H, I], gates i, o, f, c. */
@@ -60,7 +61,7 @@ export interface LstmOutputs {
 }
 
 interface LstmDirectionPack {
-  w: PackedPanels;
+  w: PackedGemmF32;
   r: PackedPanels;
   /** [Pi Po Pf], Hp each, or 0. */
   peep: number;
@@ -103,30 +104,32 @@ export function packLstmF32(rt: Runtime, o: LstmOptions): PackedLstm {
   const Hp = paddedHidden(H);
   const N = 4 * Hp;
 
-  const owned: number[] = [];
+  // Cleanups of everything packed so far, run in reverse by free() or on a failed pack.
+  const owned: (() => void)[] = [];
+  const own = (ptr: number) => owned.push(() => rt.arena.free(ptr));
   const packs: LstmDirectionPack[] = [];
   if (rt.wasm) {
     try {
       for (let d = 0; d < D; d++) {
         const src = (n: number) => interleavedSource(n, [0, 1, 2, 3], H);
         const bias = B ? (row: number) => B[d * 8 * H + row] + B[d * 8 * H + 4 * H + row] : undefined;
-        const w = toArena(rt, packPanelsHost(W, d * 4 * H * I, I, I, N, src, bias), I, N, `${OP} W`);
-        owned.push(w.ptr);
-        const r = toArena(rt, packPanelsHost(R, d * 4 * H * H, H, Hp, N, src), Hp, N, `${OP} R`);
-        owned.push(r.ptr);
+        const w = packProjection(rt, W, d * 4 * H * I, I, N, src, bias);
+        owned.push(() => w.free());
+        const r = toArena(rt, packRecurrentHost(R, d * 4 * H * H, H, Hp, N, src), Hp, N, `${OP} R`);
+        own(r.ptr);
         let peep = 0;
         if (P) {
           peep = rt.arena.alloc(3 * Hp * 4, `${OP} P`);
-          owned.push(peep);
+          own(peep);
           const view = rt.arena.f32(peep, 3 * Hp).fill(0);
           for (let gate = 0; gate < 3; gate++) view.set(P.subarray(d * 3 * H + gate * H, d * 3 * H + (gate + 1) * H), gate * Hp);
         }
         const acts = activationTable(rt, activations.slice(3 * d, 3 * d + 3), `${OP} activations`);
-        owned.push(acts);
+        own(acts);
         packs.push({ w, r, peep, acts });
       }
     } catch (e) {
-      for (const p of owned.reverse()) rt.arena.free(p);
+      for (const undo of owned.reverse()) undo();
       throw e;
     }
   }
@@ -147,7 +150,7 @@ export function packLstmF32(rt: Runtime, o: LstmOptions): PackedLstm {
     clip,
     inputForget,
     project(d, xPtr, rows, gPtr) {
-      projectInputs(rt, packs[d].w, I, xPtr, rows, gPtr);
+      projectInputs(rt, packs[d].w, xPtr, rows, gPtr);
     },
     step(d, gRow, hPrev, hOut, c, y, scratch) {
       const p = packs[d];
@@ -156,7 +159,7 @@ export function packLstmF32(rt: Runtime, o: LstmOptions): PackedLstm {
     free() {
       if (freed) return;
       freed = true;
-      for (const p of owned.reverse()) rt.arena.free(p);
+      for (const undo of owned.reverse()) undo();
     },
     weights: wasm ? undefined : { W, R, B, P },
   };

@@ -1,11 +1,12 @@
-// Packs recurrent-cell weights into the GEMM's panel layout, `[bias×8][k0: 8]...[kK-1: 8]` per
-// 8 output columns, with the gates of each block of 8 hidden units interleaved (LSTM [i o f c],
-// GRU [z r h]) so one unit block owns consecutive panels and the gate kernels read its gates
-// side by side. Hidden units beyond H (padding to a multiple of 8) get zero weights and bias;
-// K may be padded too (zero rows), so padded state entries never reach real units.
+// Packs recurrent-cell weights. Output columns come in panels of 8 with the gates of each block
+// of 8 hidden units interleaved (LSTM [i o f c], GRU [z r h]), so one unit block owns
+// consecutive panels and the gate kernels read its gates side by side. Hidden units beyond H
+// (padding to a multiple of 8) get zero weights and bias; K may be padded too (zero rows), so
+// padded state entries never reach real units.
 import type { Runtime } from './runtime.js';
 import { UNIT_BLOCK } from './rnn-common.js';
 
+/** Recurrent weights in the arena, in the grouped layout of packRecurrentHost. */
 export interface PackedPanels {
   readonly ptr: number;
   readonly bytes: number;
@@ -27,12 +28,18 @@ export function interleavedSource(n: number, gates: readonly number[], H: number
   return unit < H ? gates[panel % G] * H + unit : -1;
 }
 
+/** Panels per k-major group of the recurrent layout: 8 while 8 remain, then 4, 2, 1 (wasm/rnn.ts). */
+export function groupWidth(left: number): number {
+  return left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+}
+
 /**
- * The packed panels as a host array. `w` is row-major [rows × kSrc] starting at `wBase`
- * (ONNX W or R of one direction); `kPacked` ≥ kSrc pads K with zero rows. `bias(row)` gives the
- * bias of source row `row`.
+ * Recurrent weights as a host array in the grouped k-major layout rnn_gemv reads: per group of
+ * `width` panels, `[bias × 8·width][k0: 8·width]...[kK-1: 8·width]`. `w` is row-major
+ * [rows × kSrc] from `wBase` (ONNX R of one direction); `kPacked` ≥ kSrc pads K with zero rows.
+ * Packed column n reads source row `source(n)` (-1: a zero padding column), bias `bias(row)`.
  */
-export function packPanelsHost(
+export function packRecurrentHost(
   w: Float32Array,
   wBase: number,
   kSrc: number,
@@ -42,15 +49,20 @@ export function packPanelsHost(
   bias?: (row: number) => number,
 ): Float32Array {
   const panels = N / UNIT_BLOCK;
-  const stride = (kPacked + 1) * UNIT_BLOCK;
-  const out = new Float32Array(panels * stride);
-  for (let n = 0; n < N; n++) {
-    const row = source(n);
-    if (row < 0) continue;
-    const o = Math.floor(n / UNIT_BLOCK) * stride + (n % UNIT_BLOCK);
-    if (bias) out[o] = bias(row);
-    const src = wBase + row * kSrc;
-    for (let k = 0; k < kSrc; k++) out[o + (k + 1) * UNIT_BLOCK] = w[src + k];
+  const out = new Float32Array(panels * (kPacked + 1) * UNIT_BLOCK);
+  let base = 0;
+  for (let p = 0; p < panels; ) {
+    const width = groupWidth(panels - p);
+    const rowLen = width * UNIT_BLOCK;
+    for (let col = 0; col < rowLen; col++) {
+      const row = source(p * UNIT_BLOCK + col);
+      if (row < 0) continue;
+      if (bias) out[base + col] = bias(row);
+      const src = wBase + row * kSrc;
+      for (let k = 0; k < kSrc; k++) out[base + (k + 1) * rowLen + col] = w[src + k];
+    }
+    base += (kPacked + 1) * rowLen;
+    p += width;
   }
   return out;
 }

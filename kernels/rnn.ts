@@ -29,8 +29,9 @@ import {
   type RecurrentPlan,
   type RecurrentPtrArgs,
 } from './rnn-driver.js';
-import { interleavedSource, packPanelsHost, toArena, type PackedPanels } from './rnn-pack.js';
-import { projectInputs } from './rnn-project.js';
+import { interleavedSource, packRecurrentHost, toArena, type PackedPanels } from './rnn-pack.js';
+import { packProjection, projectInputs } from './rnn-project.js';
+import type { PackedGemmF32 } from './gemm.js';
 
 export interface RnnOptions {
   /** [D, H, I]. */
@@ -84,23 +85,25 @@ export function packRnnF32(rt: Runtime, o: RnnOptions): PackedRnn {
   const clip = checkClip(o.clip, OP);
   const Hp = paddedHidden(H);
 
-  const owned: number[] = [];
-  const packs: { w: PackedPanels; r: PackedPanels; acts: number }[] = [];
+  // Cleanups of everything packed so far, run in reverse by free() or on a failed pack.
+  const owned: (() => void)[] = [];
+  const own = (ptr: number) => owned.push(() => rt.arena.free(ptr));
+  const packs: { w: PackedGemmF32; r: PackedPanels; acts: number }[] = [];
   if (rt.wasm) {
     try {
       for (let d = 0; d < D; d++) {
         const src = (n: number) => interleavedSource(n, [0], H);
         const bias = B ? (row: number) => B[d * 2 * H + row] + B[d * 2 * H + H + row] : undefined;
-        const w = toArena(rt, packPanelsHost(W, d * H * I, I, I, Hp, src, bias), I, Hp, `${OP} W`);
-        owned.push(w.ptr);
-        const r = toArena(rt, packPanelsHost(R, d * H * H, H, Hp, Hp, src), Hp, Hp, `${OP} R`);
-        owned.push(r.ptr);
+        const w = packProjection(rt, W, d * H * I, I, Hp, src, bias);
+        owned.push(() => w.free());
+        const r = toArena(rt, packRecurrentHost(R, d * H * H, H, Hp, Hp, src), Hp, Hp, `${OP} R`);
+        own(r.ptr);
         const acts = activationTable(rt, activations.slice(d, d + 1), `${OP} activations`);
-        owned.push(acts);
+        own(acts);
         packs.push({ w, r, acts });
       }
     } catch (e) {
-      for (const p of owned.reverse()) rt.arena.free(p);
+      for (const undo of owned.reverse()) undo();
       throw e;
     }
   }
@@ -121,7 +124,7 @@ export function packRnnF32(rt: Runtime, o: RnnOptions): PackedRnn {
     clip,
     weights: wasm ? undefined : { W, R, B },
     project(d, xPtr, rows, gPtr) {
-      projectInputs(rt, packs[d].w, I, xPtr, rows, gPtr);
+      projectInputs(rt, packs[d].w, xPtr, rows, gPtr);
     },
     step(d, gRow, hPrev, hOut, _c, y, scratch) {
       const p = packs[d];
@@ -130,7 +133,7 @@ export function packRnnF32(rt: Runtime, o: RnnOptions): PackedRnn {
     free() {
       if (freed) return;
       freed = true;
-      for (const p of owned.reverse()) rt.arena.free(p);
+      for (const undo of owned.reverse()) undo();
     },
   };
 }
