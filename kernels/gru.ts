@@ -72,6 +72,8 @@ export interface PackedGru extends RecurrentPlan {
   readonly linearBeforeReset: boolean;
   /** The ONNX weights as given, kept only for the reference build. */
   readonly weights?: GruWeightsF32;
+  /** True once free() ran; a freed pack is rejected. */
+  readonly freed: boolean;
   free(): void;
 }
 
@@ -159,6 +161,9 @@ export function packGruF32(rt: Runtime, o: GruOptions): PackedGru {
       const p = packs[d];
       wasm!.gru_step(Hp, hPrev, p.rzr.ptr, p.rh ? p.rh.ptr : 0, gRow, scratch, tmp, hOut, y, H, p.acts, clip, lbr ? 1 : 0);
     },
+    get freed() {
+      return freed;
+    },
     free() {
       if (freed) return;
       freed = true;
@@ -170,6 +175,7 @@ export function packGruF32(rt: Runtime, o: GruOptions): PackedGru {
 function checkPacked(rt: Runtime, p: PackedGru): void {
   if (!p || p.op !== OP) throw new EdgeRunError('InvalidArgument', `${OP}: packed weights are not a PackedGru`);
   if (p.rt !== rt) throw new EdgeRunError('InvalidArgument', `${OP}: packed weights belong to another runtime`);
+  if (p.freed) throw new EdgeRunError('InvalidArgument', `${OP}: packed weights were freed`);
 }
 
 /** Runs the GRU over arena addresses (see RecurrentPtrArgs; initialCPtr/ycPtr are rejected). */

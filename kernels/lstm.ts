@@ -83,6 +83,8 @@ export interface PackedLstm extends RecurrentPlan {
   readonly activations: readonly RnnActivation[];
   readonly clip: number;
   readonly inputForget: boolean;
+  /** True once free() ran; a freed pack is rejected. */
+  readonly freed: boolean;
   free(): void;
 }
 
@@ -156,6 +158,9 @@ export function packLstmF32(rt: Runtime, o: LstmOptions): PackedLstm {
       const p = packs[d];
       wasm!.lstm_step(Hp, hPrev, p.r.ptr, gRow, scratch, c, hOut, y, H, p.peep, p.acts, clip, inputForget ? 1 : 0);
     },
+    get freed() {
+      return freed;
+    },
     free() {
       if (freed) return;
       freed = true;
@@ -168,6 +173,7 @@ export function packLstmF32(rt: Runtime, o: LstmOptions): PackedLstm {
 function checkPacked(rt: Runtime, p: PackedLstm): void {
   if (!p || p.op !== OP) throw new EdgeRunError('InvalidArgument', `${OP}: packed weights are not a PackedLstm`);
   if (p.rt !== rt) throw new EdgeRunError('InvalidArgument', `${OP}: packed weights belong to another runtime`);
+  if (p.freed) throw new EdgeRunError('InvalidArgument', `${OP}: packed weights were freed`);
 }
 
 /** Runs the LSTM over arena addresses (see RecurrentPtrArgs). */

@@ -67,6 +67,8 @@ export interface PackedRnn extends RecurrentPlan {
   readonly clip: number;
   /** The ONNX weights as given, kept only for the reference build. */
   readonly weights?: RnnWeightsF32;
+  /** True once free() ran; a freed pack is rejected. */
+  readonly freed: boolean;
   free(): void;
 }
 
@@ -130,6 +132,9 @@ export function packRnnF32(rt: Runtime, o: RnnOptions): PackedRnn {
       const p = packs[d];
       wasm!.rnn_step(Hp, hPrev, p.r.ptr, gRow, scratch, hOut, y, H, p.acts, clip);
     },
+    get freed() {
+      return freed;
+    },
     free() {
       if (freed) return;
       freed = true;
@@ -141,6 +146,7 @@ export function packRnnF32(rt: Runtime, o: RnnOptions): PackedRnn {
 function checkPacked(rt: Runtime, p: PackedRnn): void {
   if (!p || p.op !== OP) throw new EdgeRunError('InvalidArgument', `${OP}: packed weights are not a PackedRnn`);
   if (p.rt !== rt) throw new EdgeRunError('InvalidArgument', `${OP}: packed weights belong to another runtime`);
+  if (p.freed) throw new EdgeRunError('InvalidArgument', `${OP}: packed weights were freed`);
 }
 
 /** Runs the RNN over arena addresses (see RecurrentPtrArgs; initialCPtr/ycPtr are rejected). */
