@@ -2,7 +2,9 @@
 // every direction, both layouts, mixed sequence lengths, initial states, peepholes, clip,
 // input_forget, linear_before_reset and every activation the ONNX spec lists.
 import { test } from 'uvu';
-import { RUNTIMES } from './helpers/runtimes.js';
+import { RUNTIMES, WASM_RUNTIMES } from './helpers/runtimes.js';
+import { packRecurrentHost, toArena } from '../kernels/rnn-pack.js';
+import { randomF32 } from './helpers/random.js';
 import { assertClose } from './helpers/compare.js';
 import { pick, rng } from './helpers/random.js';
 import type { RnnActivationKind, RnnDirection } from '../kernels/rnn-common.js';
@@ -102,6 +104,43 @@ for (const op of OPS) {
           return { kind, alpha: 0.2 + 0.6 * rand(), beta: 0.1 + 0.5 * rand() };
         });
         check(makeCase(op, rand, { T: 7, B: 3, I: 5, H: 9, direction, activations, seqLens: 'mixed', initial: true, peepholes: true, clip: slot === 0 ? 3 : undefined }));
+      }
+    }
+  });
+}
+
+// The recurrent GEMV on its own: every group decomposition (8, 4, 2, 1 panels) and odd K, from
+// the packed bias or from an init row, against a plain dot product.
+for (const rt of WASM_RUNTIMES) {
+  test(`${rt.build}: rnn_gemv over the grouped k-major layout, every group width and odd K`, () => {
+    const rand = rng(5);
+    for (const K of [1, 2, 3, 5, 17, 64]) {
+      for (let panels = 1; panels <= 17; panels++) {
+        const N = panels * 8;
+        const W = randomF32(rand, N * K);
+        const bias = randomF32(rand, N);
+        const x = randomF32(rand, K);
+        const init = randomF32(rand, N);
+        const packed = toArena(rt, packRecurrentHost(W, 0, K, K, N, (n) => n, (row) => bias[row]), K, N, 'test R');
+        const xp = rt.arena.alloc(K * 4);
+        const ip = rt.arena.alloc(N * 4);
+        const op = rt.arena.alloc(N * 4);
+        try {
+          for (const fromInit of [false, true]) {
+            rt.arena.f32(xp, K).set(x);
+            rt.arena.f32(ip, N).set(init);
+            rt.wasm!.rnn_gemv(K, xp, packed.ptr, panels, fromInit ? ip : 0, op);
+            const want = new Float32Array(N);
+            for (let n = 0; n < N; n++) {
+              let s = fromInit ? init[n] : bias[n];
+              for (let k = 0; k < K; k++) s += x[k] * W[n * K + k];
+              want[n] = s;
+            }
+            assertClose(rt.arena.f32(op, N), want, { rtol: 1e-5, atol: 1e-5 }, `K${K} panels ${panels} ${fromInit ? 'init' : 'bias'}`);
+          }
+        } finally {
+          for (const p of [op, ip, xp, packed.ptr]) rt.arena.free(p);
+        }
       }
     }
   });

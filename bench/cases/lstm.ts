@@ -67,4 +67,4 @@ function lstmCase(T: number, B: number, I: number, H: number): BenchCase {
   };
 }
 
-export const cases: BenchCase[] = [lstmCase(32, 1, 128, 256)];
+export const cases: BenchCase[] = [lstmCase(32, 1, 128, 256), lstmCase(32, 4, 128, 256)];
