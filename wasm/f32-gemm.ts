@@ -1,0 +1,47 @@
+// fp32 GEMM over weights packed into 8-column panels: C[M x N] (=|+=) A[M x K] · B[K x N] + bias.
+//
+// Packed B (kernels/gemm.ts writes it): panel p holds columns 8p..8p+7 as
+//   [bias x 8][k=0: 8 weights][k=1: 8 weights] ... [k=K-1: 8 weights]
+// so a panel is (K + 1) * 8 floats, the last one zero-padded past N.
+import { gemmPanels } from './lib/gemm-panels';
+import { BIAS_COLUMNS, BIAS_NONE } from './lib/gemm-4x8';
+import { ACT_NONE } from './lib/activation';
+
+/**
+ * Addresses are byte addresses; lda/ldc are row strides in floats. accumulate != 0 adds the
+ * product onto what C holds. The K range is cut into kcBlock-sized slices (the panels' slices
+ * then stay in cache while every row strip of a mcBlock-row block of A passes over them);
+ * kcBlock/mcBlock/ncBlock <= 0 mean "no blocking" on that axis.
+ */
+export function f32_gemm(
+  M: i32, K: i32, N: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32,
+  accumulate: i32, act: i32, p0: f32, p1: f32, kcBlock: i32, mcBlock: i32, ncBlock: i32,
+): void {
+  if (M <= 0 || N <= 0) return;
+  const pstride: usize = (<usize>K + 1) << 5;
+  const ldaB: usize = <usize>lda << 2;
+  const ldcB: usize = <usize>ldc << 2;
+  const kcB = kcBlock > 0 ? kcBlock : (K > 0 ? K : 1);
+  const mcB = mcBlock > 0 ? (mcBlock + 3) & ~3 : M;
+  const ncB = ncBlock > 0 ? (ncBlock + 7) & ~7 : N;
+  for (let n0 = 0; n0 < N; n0 += ncB) {
+    const nc = min(ncB, N - n0);
+    const wn = w + (<usize>n0 >> 3) * pstride;
+    const cn = c + (<usize>n0 << 2);
+    let k0 = 0;
+    do {
+      const kc = min(kcB, K - k0);
+      const first = k0 == 0;
+      const last = k0 + kc >= K;
+      for (let m0 = 0; m0 < M; m0 += mcB) {
+        const mc = min(mcB, M - m0);
+        gemmPanels(
+          mc, kc, a + <usize>m0 * ldaB + (<usize>k0 << 2), ldaB, wn + 32 + (<usize>k0 << 5), pstride, nc,
+          cn + <usize>m0 * ldcB, ldcB, wn, first ? BIAS_COLUMNS : BIAS_NONE, !first || accumulate != 0,
+          last ? act : ACT_NONE, p0, p1,
+        );
+      }
+      k0 += kc;
+    } while (k0 < K);
+  }
+}

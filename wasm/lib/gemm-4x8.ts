@@ -1,0 +1,93 @@
+// The fp32 GEMM microkernel shared by f32-gemm.ts and conv.ts: a 4x8 register tile.
+//
+// A is read as 4 rows (row stride `lda` bytes), one element per row per k, broadcast with
+// load_splat. B is an 8-column packed panel: 8 consecutive floats per k, two v128 loads.
+// 8 accumulators + 2 B vectors + 1 broadcast = 11 live v128 (V8 x64 has 15 to give), so the
+// loop never spills; the 4 row pointers + w + k counter fit the GPRs.
+//
+// The tile is always full (4 rows x 8 columns, C row stride `ldc` bytes). Callers route edge
+// tiles through a small scratch tile (see gemm-edge.ts) so the hot kernel has no tail logic.
+import { madd } from './vmath';
+import { applyAct, ACT_NONE } from './activation';
+
+/** How the accumulators start, besides optionally adding what is already in C. */
+export const BIAS_NONE: i32 = 0;
+/** 8 floats at `bias`: one per column (GEMM: the bias slot at the head of each packed panel). */
+export const BIAS_COLUMNS: i32 = 1;
+/** 4 floats at `bias`: one per row (convolution: one per output channel). */
+export const BIAS_ROWS: i32 = 2;
+
+/**
+ * C[4x8] (=|+=) A[4 x kc] · W[kc x 8] (+ bias), then the activation.
+ * initFromC: start from C (K-blocked continuation, or `accumulate`) rather than from zero.
+ */
+export function gemmTile4x8(
+  a: usize, lda: usize, w: usize, kc: i32, c: usize, ldc: usize,
+  bias: usize, biasMode: i32, initFromC: bool, act: i32, p0: f32, p1: f32,
+): void {
+  let x00 = f32x4.splat(0), x01 = f32x4.splat(0);
+  let x10 = f32x4.splat(0), x11 = f32x4.splat(0);
+  let x20 = f32x4.splat(0), x21 = f32x4.splat(0);
+  let x30 = f32x4.splat(0), x31 = f32x4.splat(0);
+  if (biasMode == BIAS_COLUMNS) {
+    x00 = v128.load(bias); x01 = v128.load(bias, 16);
+    x10 = x00; x11 = x01; x20 = x00; x21 = x01; x30 = x00; x31 = x01;
+  } else if (biasMode == BIAS_ROWS) {
+    x00 = v128.load_splat<f32>(bias); x01 = x00;
+    x10 = v128.load_splat<f32>(bias, 4); x11 = x10;
+    x20 = v128.load_splat<f32>(bias, 8); x21 = x20;
+    x30 = v128.load_splat<f32>(bias, 12); x31 = x30;
+  }
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+  if (initFromC) {
+    x00 = f32x4.add(x00, v128.load(c)); x01 = f32x4.add(x01, v128.load(c, 16));
+    x10 = f32x4.add(x10, v128.load(c1)); x11 = f32x4.add(x11, v128.load(c1, 16));
+    x20 = f32x4.add(x20, v128.load(c2)); x21 = f32x4.add(x21, v128.load(c2, 16));
+    x30 = f32x4.add(x30, v128.load(c3)); x31 = f32x4.add(x31, v128.load(c3, 16));
+  }
+  let a0 = a, a1 = a + lda, a2 = a1 + lda, a3 = a2 + lda;
+  let k = kc;
+  // Unrolled by 4 so the pointer bumps are amortised over 32 multiply-adds; the constant
+  // offsets fold into the loads' memarg.
+  while (k >= 4) {
+    let b0 = v128.load(w), b1 = v128.load(w, 16);
+    let va = v128.load_splat<f32>(a0); x00 = madd(va, b0, x00); x01 = madd(va, b1, x01);
+    va = v128.load_splat<f32>(a1); x10 = madd(va, b0, x10); x11 = madd(va, b1, x11);
+    va = v128.load_splat<f32>(a2); x20 = madd(va, b0, x20); x21 = madd(va, b1, x21);
+    va = v128.load_splat<f32>(a3); x30 = madd(va, b0, x30); x31 = madd(va, b1, x31);
+    b0 = v128.load(w, 32); b1 = v128.load(w, 48);
+    va = v128.load_splat<f32>(a0, 4); x00 = madd(va, b0, x00); x01 = madd(va, b1, x01);
+    va = v128.load_splat<f32>(a1, 4); x10 = madd(va, b0, x10); x11 = madd(va, b1, x11);
+    va = v128.load_splat<f32>(a2, 4); x20 = madd(va, b0, x20); x21 = madd(va, b1, x21);
+    va = v128.load_splat<f32>(a3, 4); x30 = madd(va, b0, x30); x31 = madd(va, b1, x31);
+    b0 = v128.load(w, 64); b1 = v128.load(w, 80);
+    va = v128.load_splat<f32>(a0, 8); x00 = madd(va, b0, x00); x01 = madd(va, b1, x01);
+    va = v128.load_splat<f32>(a1, 8); x10 = madd(va, b0, x10); x11 = madd(va, b1, x11);
+    va = v128.load_splat<f32>(a2, 8); x20 = madd(va, b0, x20); x21 = madd(va, b1, x21);
+    va = v128.load_splat<f32>(a3, 8); x30 = madd(va, b0, x30); x31 = madd(va, b1, x31);
+    b0 = v128.load(w, 96); b1 = v128.load(w, 112);
+    va = v128.load_splat<f32>(a0, 12); x00 = madd(va, b0, x00); x01 = madd(va, b1, x01);
+    va = v128.load_splat<f32>(a1, 12); x10 = madd(va, b0, x10); x11 = madd(va, b1, x11);
+    va = v128.load_splat<f32>(a2, 12); x20 = madd(va, b0, x20); x21 = madd(va, b1, x21);
+    va = v128.load_splat<f32>(a3, 12); x30 = madd(va, b0, x30); x31 = madd(va, b1, x31);
+    a0 += 16; a1 += 16; a2 += 16; a3 += 16; w += 128; k -= 4;
+  }
+  while (k > 0) {
+    const b0 = v128.load(w), b1 = v128.load(w, 16);
+    let va = v128.load_splat<f32>(a0); x00 = madd(va, b0, x00); x01 = madd(va, b1, x01);
+    va = v128.load_splat<f32>(a1); x10 = madd(va, b0, x10); x11 = madd(va, b1, x11);
+    va = v128.load_splat<f32>(a2); x20 = madd(va, b0, x20); x21 = madd(va, b1, x21);
+    va = v128.load_splat<f32>(a3); x30 = madd(va, b0, x30); x31 = madd(va, b1, x31);
+    a0 += 4; a1 += 4; a2 += 4; a3 += 4; w += 32; k--;
+  }
+  if (act != ACT_NONE) {
+    x00 = applyAct(x00, act, p0, p1); x01 = applyAct(x01, act, p0, p1);
+    x10 = applyAct(x10, act, p0, p1); x11 = applyAct(x11, act, p0, p1);
+    x20 = applyAct(x20, act, p0, p1); x21 = applyAct(x21, act, p0, p1);
+    x30 = applyAct(x30, act, p0, p1); x31 = applyAct(x31, act, p0, p1);
+  }
+  v128.store(c, x00); v128.store(c, x01, 16);
+  v128.store(c1, x10); v128.store(c1, x11, 16);
+  v128.store(c2, x20); v128.store(c2, x21, 16);
+  v128.store(c3, x30); v128.store(c3, x31, 16);
+}
