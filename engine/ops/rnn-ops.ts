@@ -17,20 +17,15 @@ export interface RecurrentParams {
 }
 
 const GATES: Record<string, number> = { LSTM: 4, GRU: 3, RNN: 1 };
-const DEFAULT_ACTS: Record<string, string[]> = { LSTM: ['Sigmoid', 'Tanh', 'Tanh'], GRU: ['Sigmoid', 'Tanh'], RNN: ['Tanh'] };
 
-function recurrentParams(ctx: OpContext, type: string): RecurrentParams {
+function recurrentParams(ctx: OpContext): RecurrentParams {
   const n = ctx.node;
   const direction = n.string('direction', 'forward') as RecurrentParams['direction'];
   if (!['forward', 'reverse', 'bidirectional'].includes(direction)) throw ctx.error('InvalidArgument', `direction '${direction}' is not forward, reverse or bidirectional`);
   const numDirections = direction === 'bidirectional' ? 2 : 1;
   const hiddenSize = n.int('hidden_size', 0);
-  const perDir = DEFAULT_ACTS[type];
-  let activations = n.strings('activations', []);
-  if (activations.length === 0) activations = numDirections === 2 ? [...perDir, ...perDir] : [...perDir];
-  if (activations.length !== perDir.length * numDirections) {
-    throw ctx.error('InvalidArgument', `activations lists ${activations.length} functions; ${type} ${direction} needs ${perDir.length * numDirections}`);
-  }
+  // The kernels resolve defaults and check the count (onnxruntime's RNN quirk included).
+  const activations = n.strings('activations', []);
   const clip = n.has('clip') ? n.float('clip') : null;
   if (clip !== null && !(clip > 0)) throw ctx.error('InvalidArgument', `clip ${clip} must be > 0`);
   const layout = n.int('layout', 0);
@@ -88,7 +83,7 @@ function inferRecurrent(type: string) {
 for (const type of ['LSTM', 'GRU', 'RNN']) {
   defineOp<RecurrentParams>({
     type,
-    params: (ctx) => recurrentParams(ctx, type),
+    params: (ctx) => recurrentParams(ctx),
     infer: inferRecurrent(type),
     macs: (inputs, _outs, p) => {
       const x = inputs[0]?.shape as number[] | undefined;

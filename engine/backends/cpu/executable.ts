@@ -79,7 +79,10 @@ export class CpuExecutable {
     try {
       run();
     } catch (e) {
-      if (e instanceof EdgeRunError) throw e;
+      if (e instanceof EdgeRunError) {
+        if (e.message.includes(`model '${this.model}'`)) throw e;
+        throw new EdgeRunError(e.code, `model '${this.model}': ${node.label}: ${e.message.replace(/^\w+: /, '')}`, { ...e.details, node: node.name });
+      }
       throw new EdgeRunError('Internal', `model '${this.model}': ${node.label} failed: ${(e as Error).message}`, { node: node.name });
     }
   }

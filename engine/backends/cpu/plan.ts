@@ -174,7 +174,7 @@ function prepareNode(
     const allRooted = aliased.every(([o, i]) => address.get(node.outputs[o]) === address.get(node.inputs[i]!));
     if (allRooted) return null;
   }
-  return kernel.prepare({
+  return withNodeContext(op, () => kernel.prepare({
     rt,
     node,
     params,
@@ -184,5 +184,21 @@ function prepareNode(
     keep: (k, make, free) => keep.get(`${id}:${k}`, make, free),
     view: (t) => viewOf(rt.arena, t.dtype, t.ptr, t.size),
     error: (code, msg) => op.error(code, msg),
-  });
+  }));
+}
+
+/**
+ * Kernels name their own arguments ("LSTM: hidden_size ..."); errors reaching the user also name
+ * the model and node. Errors that already do pass through unchanged; so do their codes.
+ */
+export function withNodeContext<T>(op: OpContext, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof EdgeRunError && !e.message.includes(`model '${op.model}'`)) {
+      const wrapped = op.error(e.code, e.message.replace(/^\w+: /, ''));
+      throw wrapped;
+    }
+    throw e;
+  }
 }

@@ -1,2 +1,3 @@
 // Registers every CPU kernel. Import for its side effects.
 import './shape-ops.js';
+import './recurrent.js';
