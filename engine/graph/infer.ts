@@ -16,6 +16,12 @@ export interface InferOptions {
   evaluate?: NodeEvaluator;
   /** Largest output (elements) worth evaluating at inference time. Default: unlimited. */
   maxFoldElements?: number;
+  /**
+   * Leave a node's outputs unknown instead of throwing when it needs what only a run can tell
+   * (an input of unknown type, or a value such as a Reshape shape fed as a graph input). For
+   * load-time folding; the plan-time inference, with the feeds known, still reports real errors.
+   */
+  partial?: boolean;
 }
 
 export function unsupportedNodes(graph: Graph, extraCheck?: (n: Node) => boolean): Node[] {
@@ -61,6 +67,7 @@ export function inferGraph(graph: Graph, opts: InferOptions = {}): Map<Value, Va
   for (const node of graph.nodes) {
     const def = getOpDef(node.op, node.domain)!;
     const ctx = new OpContext(node, model, opsetFor(graph, node.domain));
+    if (opts.partial && node.inputs.some((v) => v && !infoOf(v))) continue;
     const inputs = node.inputs.map((v, i) => {
       if (!v) return null;
       const info = infoOf(v);
@@ -68,7 +75,13 @@ export function inferGraph(graph: Graph, opts: InferOptions = {}): Map<Value, Va
       return info;
     });
     const params = paramsOf(def, ctx);
-    const outs = def.infer(ctx, inputs, params);
+    let outs: ValueInfo[];
+    try {
+      outs = def.infer(ctx, inputs, params);
+    } catch (e) {
+      if (opts.partial && e instanceof EdgeRunError && e.code === 'UnsupportedFeature') continue;
+      throw e;
+    }
     if (opts.evaluate && outs.some((o) => !o.value) && inputs.every((i) => i === null || i.value)) {
       const size = outs.reduce((s, o) => s + (o.shape?.reduce<number>((a, d) => a * (typeof d === 'number' ? d : Infinity), 1) ?? Infinity), 0);
       if (size <= (opts.maxFoldElements ?? Infinity)) {
