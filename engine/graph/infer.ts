@@ -96,6 +96,8 @@ export function inferGraph(graph: Graph, opts: InferOptions = {}): Map<Value, Va
       if (o) infos.set(v, o);
     });
   }
+  // A graph output folded to a constant is read by no node: give it its info too.
+  for (const v of graph.outputs) infoOf(v);
   return infos;
 }
 
