@@ -1,2 +1,6 @@
 // Registers every CPU kernel. Import for its side effects.
 import './shape-ops.js';
+import './tensor-ops.js';
+import './slice-pad-ops.js';
+import './cast-ops.js';
+import './reduce-ops.js';
