@@ -42,6 +42,15 @@ export function unsupportedError(graph: Graph, nodes: Node[], model: string, bac
   });
 }
 
+/** Notes when an operator asked for a value only a run will know (partial inference skips the node then). */
+class PartialContext extends OpContext {
+  wantedUnknownValue = false;
+  override constant(inputs: readonly (ValueInfo | null)[], i: number, what?: string): Tensor {
+    if (inputs[i] && !inputs[i]!.value) this.wantedUnknownValue = true;
+    return super.constant(inputs, i, what);
+  }
+}
+
 /** Infers every value's info. Throws on the first node whose inputs do not fit its operator. */
 export function inferGraph(graph: Graph, opts: InferOptions = {}): Map<Value, ValueInfo> {
   const model = opts.model ?? graph.name;
@@ -66,7 +75,7 @@ export function inferGraph(graph: Graph, opts: InferOptions = {}): Map<Value, Va
 
   for (const node of graph.nodes) {
     const def = getOpDef(node.op, node.domain)!;
-    const ctx = new OpContext(node, model, opsetFor(graph, node.domain));
+    const ctx = opts.partial ? new PartialContext(node, model, opsetFor(graph, node.domain)) : new OpContext(node, model, opsetFor(graph, node.domain));
     if (opts.partial && node.inputs.some((v) => v && !infoOf(v))) continue;
     const inputs = node.inputs.map((v, i) => {
       if (!v) return null;
@@ -79,7 +88,7 @@ export function inferGraph(graph: Graph, opts: InferOptions = {}): Map<Value, Va
     try {
       outs = def.infer(ctx, inputs, params);
     } catch (e) {
-      if (opts.partial && e instanceof EdgeRunError && e.code === 'UnsupportedFeature') continue;
+      if (ctx instanceof PartialContext && ctx.wantedUnknownValue) continue;
       throw e;
     }
     if (opts.evaluate && outs.some((o) => !o.value) && inputs.every((i) => i === null || i.value)) {
