@@ -72,55 +72,57 @@ export class StridedCopy {
     this.dst = t;
   }
 
-  /** Total elements (in units) moved. */
-  get units(): number {
-    return this.empty ? 0 : this.dims.reduce((a, b) => a * b, 1);
-  }
-
   /** Copies from the tensor at byte address `srcByte` to the one at `dstByte` (both in `buffer`). */
   run(buffer: ArrayBuffer, srcByte: number, dstByte: number): void {
     if (this.empty) return;
     const w = this.width;
+    const view = wordsOf(buffer, w);
     const last = this.dims.length - 1;
     const n = this.dims[last];
-    const blocks = this.src[last] === 1 && this.dst[last] === 1 && n >= BLOCK_MIN;
-    const view: Words = blocks ? new Uint8Array(buffer) : wordsOf(buffer, w);
-    const scale = blocks ? w : 1;
-    const s0 = blocks ? srcByte : srcByte / w;
-    const d0 = blocks ? dstByte : dstByte / w;
-    if (last === 0) {
-      this.row(view, blocks, s0, d0, scale);
-      return;
-    }
-    this.nest(view, blocks, 0, s0, d0, scale);
-  }
-
-  private nest(view: Words, blocks: boolean, axis: number, s: number, d: number, scale: number): void {
-    const n = this.dims[axis];
-    const ss = this.src[axis] * scale;
-    const ds = this.dst[axis] * scale;
-    if (axis === this.dims.length - 2) {
-      for (let i = 0; i < n; i++, s += ss, d += ds) this.row(view, blocks, s, d, scale);
-    } else {
-      for (let i = 0; i < n; i++, s += ss, d += ds) this.nest(view, blocks, axis + 1, s, d, scale);
-    }
-  }
-
-  private row(view: Words, blocks: boolean, s: number, d: number, scale: number): void {
-    const last = this.dims.length - 1;
-    const n = this.dims[last];
-    if (blocks) {
-      view.copyWithin(d, s, s + n * scale);
-      return;
-    }
     const ss = this.src[last];
     const ds = this.dst[last];
-    if (ss === 1 && ds === 1) {
-      for (let i = 0; i < n; i++) view[d + i] = view[s + i];
+    // One row mover per element width, so each loop only ever sees one typed-array kind (V8
+    // keeps it monomorphic and fast).
+    const row: RowMover =
+      ss === 1 && ds === 1 && n >= BLOCK_MIN ? moveBlock : ((w === 4 ? move32 : w === 2 ? move16 : move8) as RowMover);
+    if (last === 0) row(view, srcByte / w, dstByte / w, n, ss, ds);
+    else this.nest(view, row, 0, srcByte / w, dstByte / w);
+  }
+
+  private nest(view: Words, row: RowMover, axis: number, s: number, d: number): void {
+    const n = this.dims[axis];
+    const ss = this.src[axis];
+    const ds = this.dst[axis];
+    const last = this.dims.length - 1;
+    if (axis === last - 1) {
+      const len = this.dims[last];
+      const rs = this.src[last];
+      const rd = this.dst[last];
+      for (let i = 0; i < n; i++, s += ss, d += ds) row(view, s, d, len, rs, rd);
     } else {
-      for (let i = 0; i < n; i++, s += ss, d += ds) view[d] = view[s];
+      for (let i = 0; i < n; i++, s += ss, d += ds) this.nest(view, row, axis + 1, s, d);
     }
   }
+}
+
+/** Moves `n` units from s (stride ss) to d (stride ds), offsets in units. */
+type RowMover = (v: Words, s: number, d: number, n: number, ss: number, ds: number) => void;
+
+/** Contiguous rows: a memmove. */
+function moveBlock(v: Words, s: number, d: number, n: number): void {
+  v.copyWithin(d, s, s + n);
+}
+
+function move32(v: Int32Array, s: number, d: number, n: number, ss: number, ds: number): void {
+  for (let i = 0; i < n; i++, s += ss, d += ds) v[d] = v[s];
+}
+
+function move16(v: Uint16Array, s: number, d: number, n: number, ss: number, ds: number): void {
+  for (let i = 0; i < n; i++, s += ss, d += ds) v[d] = v[s];
+}
+
+function move8(v: Uint8Array, s: number, d: number, n: number, ss: number, ds: number): void {
+  for (let i = 0; i < n; i++, s += ss, d += ds) v[d] = v[s];
 }
 
 /** Row-major strides of `dims` in elements. */
