@@ -152,6 +152,48 @@ test('Gather: any axis, negative indices, int32/int64 and 2-D indices, every wid
   }
 });
 
+test('GatherElements: any axis, negative indices, indices smaller than data on the other axes', async () => {
+  const rand = rng(45);
+  for (let t = 0; t < 30; t++) {
+    const rank = randomInt(rand, 1, 4);
+    const dims = randomDims(rand, rank);
+    const axis = randomInt(rand, -rank, rank - 1);
+    const a = axis < 0 ? axis + rank : axis;
+    const idxDims = dims.map((d, k) => (k === a ? randomInt(rand, 1, 4) : randomInt(rand, 1, d)));
+    const raw = Array.from({ length: idxDims.reduce((p, d) => p * d, 1) }, () => randomInt(rand, -dims[a], dims[a] - 1));
+    const idxType = pick(rand, ['int32', 'int64'] as const);
+    const indices = new Tensor(idxType, idxType === 'int64' ? raw.map(BigInt) : raw, idxDims);
+    const dtype = pick(rand, DTYPES);
+    const x = randomTensor(rand, dtype, dims);
+    const expected = gatherBy(x, idxDims, (c) => {
+      const k = raw[offsetOf(c, idxDims)];
+      const src = [...c];
+      src[a] = k < 0 ? k + dims[a] : k;
+      return src;
+    });
+    for (const rt of RUNTIMES) {
+      const [y] = await runNode(rt, { op: 'GatherElements', inputs: [['x', dtype, dims], ['i', idxType, idxDims]], attrs: { axis } }, { x, i: indices });
+      assertSameTensor(y, expected, `seed 45 case ${t} ${rt.build}: ${dtype} [${dims}] axis ${axis} indices [${idxDims}]`);
+    }
+  }
+  await expectRejection(
+    () => runNode(RUNTIMES[0], { op: 'GatherElements', model: 'ge_model', node: 'ge', inputs: [['x', 'float32', [2, 3]], ['i', 'int32', [1, 70]]], attrs: { axis: 0 } }, {
+      x: new Tensor('float32', new Float32Array(6), [2, 3]),
+      i: new Tensor('int32', new Int32Array(70), [1, 70]),
+    }),
+    'ShapeMismatch',
+    [/model 'ge_model'/, /GatherElements 'ge'/, /indices \('i'\) has shape \[1, 70\]/],
+  );
+  await expectRejection(
+    () => runNode(RUNTIMES[0], { op: 'GatherElements', model: 'ge_model', node: 'ge', inputs: [['x', 'float32', [2, 80]], ['i', 'int32', [1, 70]]], attrs: { axis: 0 } }, {
+      x: new Tensor('float32', new Float32Array(160), [2, 80]),
+      i: new Tensor('int32', new Int32Array(70).fill(2), [1, 70]),
+    }),
+    'InvalidArgument',
+    [/GatherElements 'ge'/, /indices \('i'\) holds 2 at \[0\], out of range for axis 0 of size 2/],
+  );
+});
+
 test('DepthToSpace (DCR, CRD) and SpaceToDepth match their index formulas; SpaceToDepth inverts DCR', async () => {
   const rand = rng(51);
   for (const [n, c, h, w, b] of [[1, 8, 3, 5, 2], [2, 18, 2, 3, 3], [1, 4, 1, 1, 2], [1, 3, 4, 4, 1]]) {

@@ -1,5 +1,5 @@
 // Operators that move elements without computing on them: Transpose, Concat, Split, Gather,
-// DepthToSpace, SpaceToDepth. (Slice and Pad: slice-pad-ops.ts; Cast: cast-ops.ts.)
+// GatherElements, DepthToSpace, SpaceToDepth. (Slice and Pad: slice-pad-ops.ts; Cast: cast-ops.ts.)
 import type { Dim } from '../graph/ir.js';
 import { defineOp, type OpContext, type ValueInfo } from './registry.js';
 import { normAxis } from './dims.js';
@@ -178,6 +178,31 @@ export function checkIndices(ctx: OpContext, idx: ArrayLike<number>, dim: number
     }
   }
 }
+
+defineOp({
+  type: 'GatherElements',
+  params: (ctx) => ({ axis: ctx.node.int('axis', 0) }),
+  infer: (ctx, inputs, p) => {
+    const data = ctx.input(inputs, 0, 'data');
+    const indices = ctx.input(inputs, 1, 'indices');
+    ctx.expectDType(indices, ['int32', 'int64'], 'input 1');
+    if (!data.shape || !indices.shape) return [{ dtype: data.dtype, shape: indices.shape, value: null }];
+    const r = data.shape.length;
+    if (indices.shape.length !== r) {
+      throw ctx.error('ShapeMismatch', `${inputName(ctx, 1, 'indices')} has rank ${indices.shape.length}; ${inputName(ctx, 0, 'data')} has rank ${r} (they must match)`);
+    }
+    const axis = normAxis(ctx, p.axis, r);
+    indices.shape.forEach((d, a) => {
+      const limit = data.shape![a];
+      if (a !== axis && typeof d === 'number' && typeof limit === 'number' && d > limit) {
+        throw ctx.error('ShapeMismatch', `${inputName(ctx, 1, 'indices')} has shape ${shapeText(indices.shape)}, larger than data ${shapeText(data.shape)} on axis ${a}`);
+      }
+    });
+    const dim = data.shape[axis];
+    if (indices.value && typeof dim === 'number') checkIndices(ctx, indices.value.toNumbers(), dim, axis);
+    return [{ dtype: data.dtype, shape: [...indices.shape], value: null }];
+  },
+});
 
 // ---------------------------------------------------------------------------------------------
 // DepthToSpace, SpaceToDepth

@@ -1,4 +1,4 @@
-// CPU kernels of the element-moving ops: Transpose, Concat, Split, Gather, DepthToSpace,
+// CPU kernels of the element-moving ops: Transpose, Concat, Split, Gather, GatherElements, DepthToSpace,
 // SpaceToDepth. Geometry is worked out at prepare time into StridedCopy plans; the closures only
 // move bytes (any dtype: elements travel as raw bits).
 import type { SplitParams } from '../../../ops/tensor-ops.js';
@@ -6,7 +6,7 @@ import { checkIndices, resolvePerm } from '../../../ops/tensor-ops.js';
 import { normAxis } from '../../../ops/dims.js';
 import { sizeOf, type TypedData } from '../../../tensor.js';
 import { defineCpuKernel, type CpuPrepareContext, type CpuTensor } from '../kernel-def.js';
-import { BlockMover, StridedCopy, elementBytes, stridesOf } from './strided-copy.js';
+import { BlockMover, StridedCopy, elementBytes, stridesOf, wordsOf } from './strided-copy.js';
 
 /**
  * Integer values of a small input (starts, pads, split, indices): from the constant when there is
@@ -124,6 +124,45 @@ defineCpuKernel<{ axis: number }>({
       for (let o = 0; o < outer; o++) {
         const base = src + o * dim * rowBytes;
         for (let j = 0; j < count; j++, d += rowBytes) mover.move(base + idx[j] * rowBytes, d, inner);
+      }
+    };
+  },
+});
+
+defineCpuKernel<{ axis: number }>({
+  type: 'GatherElements',
+  prepare: (ctx) => {
+    const data = ctx.inputs[0]!;
+    const indices = ctx.inputs[1]!;
+    const y = ctx.outputs[0];
+    const r = data.dims.length;
+    const axis = normAxis(ctx.op, ctx.params.axis, r);
+    const dim = data.dims[axis];
+    const dataStrides = stridesOf(data.dims);
+    const outDims = indices.dims;
+    const eb = elementBytes(data.dtype);
+    const per = eb === 8 ? 2 : 1;
+    const width = eb === 8 ? 4 : eb;
+    const arena = ctx.rt.arena;
+    return () => {
+      const idx = readIndices(ctx.view(indices));
+      checkIndices(ctx.op, idx, dim, axis);
+      const v = wordsOf(arena.buffer, width);
+      const s0 = data.ptr / width;
+      const d0 = y.ptr / width;
+      // Walk the output in order, keeping the data offset of its coordinates minus the axis term.
+      const coord = new Array<number>(r).fill(0);
+      let base = 0;
+      for (let i = 0; i < idx.length; i++) {
+        const k = idx[i] < 0 ? idx[i] + dim : idx[i];
+        const s = s0 + (base + k * dataStrides[axis]) * per;
+        for (let w = 0; w < per; w++) v[d0 + i * per + w] = v[s + w];
+        for (let a = r - 1; a >= 0; a--) {
+          if (a !== axis) base += dataStrides[a];
+          if (++coord[a] < outDims[a]) break;
+          if (a !== axis) base -= coord[a] * dataStrides[a];
+          coord[a] = 0;
+        }
       }
     };
   },
