@@ -7,6 +7,11 @@ import { EdgeRunError } from '../../engine/errors.js';
 import { InferenceSession } from '../../engine/session.js';
 import { tensorFromBytes } from '../../engine/onnx/tensor-proto.js';
 import { halfToFloat, bf16ToFloat, Tensor } from '../../engine/tensor.js';
+import { enableRelaxedSimdInNode } from '../../engine/platform.js';
+import { getDefaultRuntime } from '../../kernels/runtime.js';
+
+// The build users get by default on this engine (relaxed SIMD where it exists), whatever ran first.
+await enableRelaxedSimdInNode();
 
 export const CASES_DIR = new URL('../fixtures/onnx-node/', import.meta.url).pathname;
 export const KNOWN_FAILURES = new URL('./known-failures.json', import.meta.url).pathname;
@@ -162,5 +167,5 @@ export function knownFailuresJson(results: readonly CaseResult[]): string {
 export function summary(results: readonly CaseResult[], listed: number): string {
   const passed = results.filter((r) => r.pass).length;
   const rate = results.length ? ((100 * passed) / results.length).toFixed(1) : '0.0';
-  return `ONNX conformance: ${passed} passed / ${listed} known failures / ${results.length} total — pass rate ${rate} %`;
+  return `ONNX conformance (${getDefaultRuntime().build} build): ${passed} passed / ${listed} known failures / ${results.length} total — pass rate ${rate} %`;
 }
