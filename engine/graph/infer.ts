@@ -16,6 +16,12 @@ export interface InferOptions {
   evaluate?: NodeEvaluator;
   /** Largest output (elements) worth evaluating at inference time. Default: unlimited. */
   maxFoldElements?: number;
+  /**
+   * Leave a node's outputs unknown instead of throwing when it needs what only a run can tell
+   * (an input of unknown type, or a value such as a Reshape shape fed as a graph input). For
+   * load-time folding; the plan-time inference, with the feeds known, still reports real errors.
+   */
+  partial?: boolean;
 }
 
 export function unsupportedNodes(graph: Graph, extraCheck?: (n: Node) => boolean): Node[] {
@@ -34,6 +40,15 @@ export function unsupportedError(graph: Graph, nodes: Node[], model: string, bac
     ops: [...byOp.keys()],
     nodes: nodes.map((n) => n.name),
   });
+}
+
+/** Notes when an operator asked for a value only a run will know (partial inference skips the node then). */
+class PartialContext extends OpContext {
+  wantedUnknownValue = false;
+  override constant(inputs: readonly (ValueInfo | null)[], i: number, what?: string): Tensor {
+    if (inputs[i] && !inputs[i]!.value) this.wantedUnknownValue = true;
+    return super.constant(inputs, i, what);
+  }
 }
 
 /** Infers every value's info. Throws on the first node whose inputs do not fit its operator. */
@@ -60,7 +75,8 @@ export function inferGraph(graph: Graph, opts: InferOptions = {}): Map<Value, Va
 
   for (const node of graph.nodes) {
     const def = getOpDef(node.op, node.domain)!;
-    const ctx = new OpContext(node, model, opsetFor(graph, node.domain));
+    const ctx = opts.partial ? new PartialContext(node, model, opsetFor(graph, node.domain)) : new OpContext(node, model, opsetFor(graph, node.domain));
+    if (opts.partial && node.inputs.some((v) => v && !infoOf(v))) continue;
     const inputs = node.inputs.map((v, i) => {
       if (!v) return null;
       const info = infoOf(v);
@@ -68,7 +84,13 @@ export function inferGraph(graph: Graph, opts: InferOptions = {}): Map<Value, Va
       return info;
     });
     const params = paramsOf(def, ctx);
-    const outs = def.infer(ctx, inputs, params);
+    let outs: ValueInfo[];
+    try {
+      outs = def.infer(ctx, inputs, params);
+    } catch (e) {
+      if (ctx instanceof PartialContext && ctx.wantedUnknownValue) continue;
+      throw e;
+    }
     if (opts.evaluate && outs.some((o) => !o.value) && inputs.every((i) => i === null || i.value)) {
       const size = outs.reduce((s, o) => s + (o.shape?.reduce<number>((a, d) => a * (typeof d === 'number' ? d : Infinity), 1) ?? Infinity), 0);
       if (size <= (opts.maxFoldElements ?? Infinity)) {
@@ -83,6 +105,8 @@ export function inferGraph(graph: Graph, opts: InferOptions = {}): Map<Value, Va
       if (o) infos.set(v, o);
     });
   }
+  // A graph output folded to a constant is read by no node: give it its info too.
+  for (const v of graph.outputs) infoOf(v);
   return infos;
 }
 

@@ -5,3 +5,7 @@ import './conv-ops.js';
 import './matmul-ops.js';
 import './norm-ops.js';
 import './rnn-ops.js';
+import './tensor-ops.js';
+import './slice-pad-ops.js';
+import './cast-ops.js';
+import './reduce-ops.js';

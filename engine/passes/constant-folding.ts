@@ -15,7 +15,7 @@ export function foldConstants(graph: Graph, evaluate: NodeEvaluator, opts: { mod
     if (KEEP.has(node.op)) return [];
     return evaluate(node, inputs, ctx);
   };
-  const infos = inferGraph(g, { model: opts.model ?? g.name, evaluate: guarded });
+  const infos = inferGraph(g, { model: opts.model ?? g.name, evaluate: guarded, partial: true });
   const graphInputs = new Set<Value>(g.inputs);
   const folded = new Set<Node>();
   for (const node of g.nodes) {

@@ -1,3 +1,7 @@
 // Registers every CPU kernel. Import for its side effects.
 import './shape-ops.js';
 import './recurrent.js';
+import './tensor-ops.js';
+import './slice-pad-ops.js';
+import './cast-ops.js';
+import './reduce-ops.js';
