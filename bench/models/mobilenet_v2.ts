@@ -27,7 +27,7 @@ export function buildMobileNetV2(opts: ModelOptions = {}): BenchModel {
     }
   }
   x = net.convBn(x, `features.${index}`, { out: 1280, kernel: 1 }, 'relu6');
-  x = net.flatten(net.globalAveragePool(x));
+  x = net.flatten(net.globalAveragePool(x, 'avgpool'), 'flatten');
   return net.finish(net.linear(x, 'classifier.1', 1000)); // classifier.0 is Dropout: gone in eval mode
 }
 
@@ -37,5 +37,5 @@ function invertedResidual(net: NetBuilder, x: Value, name: string, inp: number, 
   if (expand !== 1) y = net.convBn(y, `${name}.expand`, { out: hidden, kernel: 1 }, 'relu6');
   y = net.convBn(y, `${name}.dw`, { out: hidden, kernel: 3, stride, pad: 1, group: hidden }, 'relu6');
   y = net.convBn(y, `${name}.project`, { out: oup, kernel: 1 }, 'none');
-  return stride === 1 && inp === oup ? net.add(x, y) : y;
+  return stride === 1 && inp === oup ? net.add(x, y, `${name}.add`) : y;
 }

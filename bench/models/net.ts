@@ -50,6 +50,14 @@ export type Activation = 'relu' | 'relu6' | 'none';
 
 export const INPUT_SHAPE = [1, 3, 224, 224];
 
+// One pair of scalars shared by every ReLU6 (GraphBuilder maps a Tensor to one initializer).
+const RELU6_MIN = new Tensor('float32', [0], []);
+const RELU6_MAX = new Tensor('float32', [6], []);
+
+function int64s(values: number[]): Tensor {
+  return new Tensor('int64', values.map(BigInt), [values.length]);
+}
+
 export class NetBuilder {
   readonly g: GraphBuilder;
   private readonly weights: SeededWeights;
@@ -89,7 +97,7 @@ export class NetBuilder {
       y = this.g.op('BatchNormalization', [c, t(bn.scale, 'weight'), t(bn.bias, 'bias'), t(bn.mean, 'running_mean'), t(bn.variance, 'running_var')], { epsilon: BN_EPSILON, momentum: 0.9 }, `${name}.bn`);
       this.track(y, this.shape(c));
     }
-    return this.activate(y, act);
+    return this.activate(y, name, act);
   }
 
   /** Conv with a bias and no BatchNorm (SqueezeNet). */
@@ -97,45 +105,46 @@ export class NetBuilder {
     const weight = this.g.constant(this.convWeight(x, spec, act), `${name}.weight`);
     const bias = this.g.constant(this.weights.bias(spec.out), `${name}.bias`);
     this.params += spec.out;
-    return this.activate(this.convNode(x, name, spec, weight, bias), act);
+    return this.activate(this.convNode(x, name, spec, weight, bias), name, act);
   }
 
-  relu(x: Value): Value {
-    return this.track(this.g.relu(x), this.shape(x));
+  relu(x: Value, name: string): Value {
+    return this.track(this.g.op('Relu', [x], {}, name), this.shape(x));
   }
 
   /** ReLU6 as torch exports it: Clip(x, 0, 6). */
-  relu6(x: Value): Value {
-    return this.track(this.g.clip(x, 0, 6), this.shape(x));
+  relu6(x: Value, name: string): Value {
+    const bounds = [this.g.constant(RELU6_MIN, 'relu6.min'), this.g.constant(RELU6_MAX, 'relu6.max')];
+    return this.track(this.g.op('Clip', [x, ...bounds], {}, name), this.shape(x));
   }
 
-  add(a: Value, b: Value): Value {
-    return this.track(this.g.add(a, b), this.shape(a));
+  add(a: Value, b: Value, name: string): Value {
+    return this.track(this.g.op('Add', [a, b], {}, name), this.shape(a));
   }
 
-  maxPool(x: Value, kernel: number, stride: number, pad: number, ceil: boolean): Value {
+  maxPool(x: Value, name: string, kernel: number, stride: number, pad: number, ceil: boolean): Value {
     const [n, c, h, w] = this.shape(x);
     const out = (d: number) => (ceil ? Math.ceil : Math.floor)((d + 2 * pad - kernel) / stride) + 1;
-    const y = this.g.maxPool(x, [kernel, kernel], { ceil_mode: ceil ? 1 : 0, pads: [pad, pad, pad, pad], strides: [stride, stride] });
-    return this.track(y, [n, c, out(h), out(w)]);
+    const attrs = { ceil_mode: ceil ? 1 : 0, kernel_shape: [kernel, kernel], pads: [pad, pad, pad, pad], strides: [stride, stride] };
+    return this.track(this.g.op('MaxPool', [x], attrs, name), [n, c, out(h), out(w)]);
   }
 
   /** nn.AdaptiveAvgPool2d((1, 1)) exports as GlobalAveragePool. */
-  globalAveragePool(x: Value): Value {
+  globalAveragePool(x: Value, name: string): Value {
     const [n, c] = this.shape(x);
-    return this.track(this.g.globalAveragePool(x), [n, c, 1, 1]);
+    return this.track(this.g.op('GlobalAveragePool', [x], {}, name), [n, c, 1, 1]);
   }
 
   /** torch.flatten(x, 1). */
-  flatten(x: Value): Value {
+  flatten(x: Value, name: string): Value {
     const [n, ...rest] = this.shape(x);
-    return this.track(this.g.flatten(x, 1), [n, rest.reduce((a, d) => a * d, 1)]);
+    return this.track(this.g.op('Flatten', [x], { axis: 1 }, name), [n, rest.reduce((a, d) => a * d, 1)]);
   }
 
   /** x.mean([2, 3]) (ShuffleNetV2's pooling): ReduceMean with axes as an attribute (opset 13). */
-  meanHW(x: Value): Value {
+  meanHW(x: Value, name: string): Value {
     const [n, c] = this.shape(x);
-    return this.track(this.g.op('ReduceMean', [x], { axes: [2, 3], keepdims: 0 }), [n, c]);
+    return this.track(this.g.op('ReduceMean', [x], { axes: [2, 3], keepdims: 0 }, name), [n, c]);
   }
 
   /** nn.Linear: Gemm(x, W[out, in], b, transB = 1). */
@@ -150,25 +159,27 @@ export class NetBuilder {
   }
 
   /** torch.cat(xs, 1). */
-  concatChannels(xs: Value[]): Value {
+  concatChannels(xs: Value[], name: string): Value {
     const shapes = xs.map((x) => this.shape(x));
     const [n, , h, w] = shapes[0];
-    return this.track(this.g.concat(xs, 1), [n, shapes.reduce((a, s) => a + s[1], 0), h, w]);
+    return this.track(this.g.op('Concat', xs, { axis: 1 }, name), [n, shapes.reduce((a, s) => a + s[1], 0), h, w]);
   }
 
   /** ShuffleNet's channel_shuffle: view(n, g, c/g, h, w) → transpose(1, 2) → view(n, -1, h, w). */
-  channelShuffle(x: Value, groups: number): Value {
+  channelShuffle(x: Value, name: string, groups: number): Value {
     const [n, c, h, w] = this.shape(x);
-    const grouped = this.g.reshape(x, [n, groups, c / groups, h, w]);
-    const swapped = this.g.transpose(grouped, [0, 2, 1, 3, 4]);
-    return this.track(this.g.reshape(swapped, [n, -1, h, w]), [n, c, h, w]);
+    const shape = (dims: number[], what: string) => this.g.constant(int64s(dims), `${name}.${what}.shape`);
+    const grouped = this.g.op('Reshape', [x, shape([n, groups, c / groups, h, w], 'view')], {}, `${name}.view`);
+    const swapped = this.g.op('Transpose', [grouped], { perm: [0, 2, 1, 3, 4] }, `${name}.transpose`);
+    return this.track(this.g.op('Reshape', [swapped, shape([n, -1, h, w], 'flatten')], {}, `${name}.flatten`), [n, c, h, w]);
   }
 
   /** x[:, start:end] as torch exports chunk(): Slice(x, starts, ends, axes) with int64 inputs. */
-  sliceChannels(x: Value, start: number, end: number): Value {
+  sliceChannels(x: Value, name: string, start: number, end: number): Value {
     const [n, , h, w] = this.shape(x);
-    const i64 = (v: number) => new Tensor('int64', [BigInt(v)], [1]);
-    return this.track(this.g.op('Slice', [x, i64(start), i64(end), i64(1)]), [n, end - start, h, w]);
+    const bound = (v: number, what: string) => this.g.constant(int64s([v]), `${name}.${what}`);
+    const y = this.g.op('Slice', [x, bound(start, 'starts'), bound(end, 'ends'), bound(1, 'axes')], {}, name);
+    return this.track(y, [n, end - start, h, w]);
   }
 
   /** Names the logits and builds the graph. */
@@ -197,9 +208,9 @@ export class NetBuilder {
     return this.track(y, [n, spec.out, oh, ow]);
   }
 
-  private activate(x: Value, act: Activation): Value {
-    if (act === 'relu') return this.relu(x);
-    if (act === 'relu6') return this.relu6(x);
+  private activate(x: Value, name: string, act: Activation): Value {
+    if (act === 'relu') return this.relu(x, `${name}.relu`);
+    if (act === 'relu6') return this.relu6(x, `${name}.relu6`);
     return x;
   }
 

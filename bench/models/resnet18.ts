@@ -8,7 +8,7 @@ import type { Value } from '../../engine/graph/ir.js';
 export function buildResNet18(opts: ModelOptions = {}): BenchModel {
   const net = new NetBuilder('resnet18', opts);
   let x = net.convBn(net.input(), 'conv1', { out: 64, kernel: 7, stride: 2, pad: 3 }, 'relu');
-  x = net.maxPool(x, 3, 2, 1, false);
+  x = net.maxPool(x, 'maxpool', 3, 2, 1, false);
   let channels = 64;
   const stages: [number, number][] = [[64, 1], [128, 2], [256, 2], [512, 2]]; // (planes, first stride), 2 BasicBlocks each
   stages.forEach(([planes, stride], i) => {
@@ -16,7 +16,7 @@ export function buildResNet18(opts: ModelOptions = {}): BenchModel {
     x = basicBlock(net, x, `layer${i + 1}.1`, planes, planes, 1);
     channels = planes;
   });
-  x = net.flatten(net.globalAveragePool(x));
+  x = net.flatten(net.globalAveragePool(x, 'avgpool'), 'flatten');
   return net.finish(net.linear(x, 'fc', 1000));
 }
 
@@ -26,5 +26,5 @@ function basicBlock(net: NetBuilder, x: Value, name: string, inplanes: number, p
   y = net.convBn(y, `${name}.conv2`, { out: planes, kernel: 3, pad: 1 }, 'none');
   // forward() runs the downsample after bn2, so the exported graph has it there too.
   const identity = stride !== 1 || inplanes !== planes ? net.convBn(x, `${name}.downsample`, { out: planes, kernel: 1, stride }, 'none') : x;
-  return net.relu(net.add(y, identity));
+  return net.relu(net.add(y, identity, `${name}.add`), `${name}.relu`);
 }

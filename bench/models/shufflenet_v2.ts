@@ -17,7 +17,7 @@ const STAGE_OUT_CHANNELS = [24, 116, 232, 464, 1024]; // x1.0
 export function buildShuffleNetV2(opts: ModelOptions = {}): BenchModel {
   const net = new NetBuilder('shufflenet_v2_x1_0', opts);
   let x = net.convBn(net.input(), 'conv1', { out: STAGE_OUT_CHANNELS[0], kernel: 3, stride: 2, pad: 1 }, 'relu');
-  x = net.maxPool(x, 3, 2, 1, false);
+  x = net.maxPool(x, 'maxpool', 3, 2, 1, false);
   let channels = STAGE_OUT_CHANNELS[0];
   STAGE_REPEATS.forEach((repeats, s) => {
     const out = STAGE_OUT_CHANNELS[s + 1];
@@ -26,15 +26,15 @@ export function buildShuffleNetV2(opts: ModelOptions = {}): BenchModel {
     channels = out;
   });
   x = net.convBn(x, 'conv5', { out: STAGE_OUT_CHANNELS[4], kernel: 1 }, 'relu');
-  return net.finish(net.linear(net.meanHW(x), 'fc', 1000));
+  return net.finish(net.linear(net.meanHW(x, 'mean'), 'fc', 1000));
 }
 
 /** Stride 1: keep half the channels, transform the other half, concatenate, shuffle. */
 function basicUnit(net: NetBuilder, x: Value, name: string, channels: number): Value {
   const half = channels / 2;
-  const x1 = net.sliceChannels(x, 0, half);
-  const x2 = net.sliceChannels(x, half, channels);
-  return net.channelShuffle(net.concatChannels([x1, branch2(net, x2, `${name}.branch2`, half, 1)]), 2);
+  const x1 = net.sliceChannels(x, `${name}.chunk0`, 0, half);
+  const x2 = net.sliceChannels(x, `${name}.chunk1`, half, channels);
+  return net.channelShuffle(net.concatChannels([x1, branch2(net, x2, `${name}.branch2`, half, 1)], `${name}.cat`), `${name}.shuffle`, 2);
 }
 
 /** Stride 2: both branches see the whole input; the output has twice the channels. */
@@ -42,7 +42,7 @@ function downsampleUnit(net: NetBuilder, x: Value, name: string, inp: number, ou
   const half = oup / 2;
   let b1 = net.convBn(x, `${name}.branch1.0`, { out: inp, kernel: 3, stride: 2, pad: 1, group: inp }, 'none');
   b1 = net.convBn(b1, `${name}.branch1.2`, { out: half, kernel: 1 }, 'relu');
-  return net.channelShuffle(net.concatChannels([b1, branch2(net, x, `${name}.branch2`, half, 2)]), 2);
+  return net.channelShuffle(net.concatChannels([b1, branch2(net, x, `${name}.branch2`, half, 2)], `${name}.cat`), `${name}.shuffle`, 2);
 }
 
 /** 1×1 conv + ReLU, 3×3 depthwise (no ReLU), 1×1 conv + ReLU. */

@@ -13,16 +13,17 @@ export function buildSqueezeNet11(opts: ModelOptions = {}): BenchModel {
   const net = new NetBuilder('squeezenet1_1', opts);
   let x = net.convBias(net.input(), 'features.0', { out: 64, kernel: 3, stride: 2 }, 'relu');
   FEATURES.forEach((layer, i) => {
-    x = layer === 'pool' ? net.maxPool(x, 3, 2, 0, true) : fire(net, x, `features.${i + 3}`, layer[0], layer[1]);
+    const name = `features.${i + 2}`; // features.0 and .1 are the first conv and its ReLU
+    x = layer === 'pool' ? net.maxPool(x, name, 3, 2, 0, true) : fire(net, x, name, layer[0], layer[1]);
   });
   // classifier: Dropout (gone in eval mode), final 1×1 conv, ReLU, AdaptiveAvgPool2d((1, 1)); then torch.flatten(x, 1).
   x = net.convBias(x, 'classifier.1', { out: 1000, kernel: 1 }, 'relu');
-  return net.finish(net.flatten(net.globalAveragePool(x)));
+  return net.finish(net.flatten(net.globalAveragePool(x, 'classifier.3'), 'flatten'));
 }
 
 function fire(net: NetBuilder, x: Value, name: string, squeeze: number, expand: number): Value {
   const s = net.convBias(x, `${name}.squeeze`, { out: squeeze, kernel: 1 }, 'relu');
   const e1 = net.convBias(s, `${name}.expand1x1`, { out: expand, kernel: 1 }, 'relu');
   const e3 = net.convBias(s, `${name}.expand3x3`, { out: expand, kernel: 3, pad: 1 }, 'relu');
-  return net.concatChannels([e1, e3]);
+  return net.concatChannels([e1, e3], `${name}.cat`);
 }
