@@ -1,6 +1,6 @@
 // torchvision.models.mobilenet_v2(width_mult=1.0) at 1×3×224×224, exported like torch.onnx.export
-// (see net.ts). Published: 3,504,872 parameters, 0.30 GMAC ("GFLOPS" 0.30 in torchvision's model
-// table, https://pytorch.org/vision/stable/models.html, MobileNet_V2_Weights.IMAGENET1K_V1).
+// (see net.ts). Published (MobileNet_V2_Weights.IMAGENET1K_V1 metadata, see index.ts):
+// 3,504,872 parameters, 0.301 GMAC.
 import { NetBuilder, type BenchModel, type ModelOptions } from './net.js';
 import type { Value } from '../../engine/graph/ir.js';
 

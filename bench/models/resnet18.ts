@@ -1,6 +1,6 @@
 // torchvision.models.resnet18() at 1×3×224×224, exported like torch.onnx.export (see net.ts).
-// Published: 11,689,512 parameters, 1.81 GMAC ("GFLOPS" 1.81 in torchvision's model table,
-// https://pytorch.org/vision/stable/models.html, ResNet18_Weights.IMAGENET1K_V1).
+// Published (ResNet18_Weights.IMAGENET1K_V1 metadata, see index.ts): 11,689,512 parameters,
+// 1.814 GMAC.
 // No reference export was available: the test checks the published numbers.
 import { NetBuilder, type BenchModel, type ModelOptions } from './net.js';
 import type { Value } from '../../engine/graph/ir.js';
