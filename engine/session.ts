@@ -4,9 +4,9 @@
 import { EdgeRunError } from './errors.js';
 import type { Graph } from './graph/ir.js';
 import { Tensor } from './tensor.js';
-import { createRuntime, getDefaultRuntime, type BuildRequest, type Runtime } from '../kernels/runtime.js';
+import { createRuntime, createRuntimeSync, getDefaultRuntime, type BuildRequest, type Runtime } from '../kernels/runtime.js';
 import { CpuExecutable, type NodeTiming } from './backends/cpu/executable.js';
-import { loadModel } from './onnx/import.js';
+import { importModel, loadModel } from './onnx/import.js';
 import { optimizeGraph, type OptimizeOptions } from './passes/optimize.js';
 import './ops/all.js';
 import './backends/cpu/ops/all.js';
@@ -41,12 +41,19 @@ export class InferenceSession {
   }
 
   static async create(model: Uint8Array | ArrayBuffer | string | Graph, options: SessionOptions = {}): Promise<InferenceSession> {
+    const graph = await loadModel(model);
+    const rt = options.runtime ?? (options.build && options.build !== 'auto' ? await createRuntime(options.build) : undefined);
+    return InferenceSession.createSync(graph, { ...options, runtime: rt });
+  }
+
+  /** Synchronous creation from a Graph or bytes (Node and workers; see createRuntimeSync). */
+  static createSync(model: Uint8Array | Graph, options: SessionOptions = {}): InferenceSession {
     const backend = options.backend ?? 'cpu';
     if (backend !== 'cpu') {
       throw new EdgeRunError('UnsupportedFeature', `backend '${backend}' is not available yet (available: cpu)`);
     }
-    const imported = await loadModel(model);
-    const rt = options.runtime ?? (options.build && options.build !== 'auto' ? await createRuntime(options.build) : getDefaultRuntime());
+    const imported = model instanceof Uint8Array ? importModel(model) : model;
+    const rt = options.runtime ?? (options.build && options.build !== 'auto' ? createRuntimeSync(options.build) : getDefaultRuntime());
     const graph = options.optimize === false ? imported : optimizeGraph(imported, { runtime: rt, ...(typeof options.optimize === 'object' ? options.optimize : {}) });
     const exec = new CpuExecutable(graph, rt, graph.name);
     return new InferenceSession(graph, exec, backend);
