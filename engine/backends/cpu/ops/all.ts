@@ -5,3 +5,5 @@ import './tensor-ops.js';
 import './slice-pad-ops.js';
 import './cast-ops.js';
 import './reduce-ops.js';
+import './matmul.js';
+import './elementwise.js';
