@@ -22,13 +22,21 @@ const RUN_VV: i32 = 0;
 const RUN_VS: i32 = 1;
 const RUN_SV: i32 = 2;
 
+// C's powf, which ONNX runtimes use. AssemblyScript's Mathf.pow follows JavaScript instead,
+// which differs in two places: pow(1, NaN) and pow(-1, ±Inf) are 1 in C, NaN in JavaScript.
+function powC(a: f32, b: f32): f32 {
+  if (a == 1) return 1;
+  if (a == -1 && Mathf.abs(b) == Infinity) return 1;
+  return Mathf.pow(a, b);
+}
+
 @inline
 function lanePow(a: v128, b: v128): v128 {
-  // No vector pow: C-semantics powf per lane (pow(1, NaN) = 1, pow(-8, 1/3) = NaN, ...).
-  let r = f32x4.splat(Mathf.pow(f32x4.extract_lane(a, 0), f32x4.extract_lane(b, 0)));
-  r = f32x4.replace_lane(r, 1, Mathf.pow(f32x4.extract_lane(a, 1), f32x4.extract_lane(b, 1)));
-  r = f32x4.replace_lane(r, 2, Mathf.pow(f32x4.extract_lane(a, 2), f32x4.extract_lane(b, 2)));
-  return f32x4.replace_lane(r, 3, Mathf.pow(f32x4.extract_lane(a, 3), f32x4.extract_lane(b, 3)));
+  // No vector pow: one powf per lane.
+  let r = f32x4.splat(powC(f32x4.extract_lane(a, 0), f32x4.extract_lane(b, 0)));
+  r = f32x4.replace_lane(r, 1, powC(f32x4.extract_lane(a, 1), f32x4.extract_lane(b, 1)));
+  r = f32x4.replace_lane(r, 2, powC(f32x4.extract_lane(a, 2), f32x4.extract_lane(b, 2)));
+  return f32x4.replace_lane(r, 3, powC(f32x4.extract_lane(a, 3), f32x4.extract_lane(b, 3)));
 }
 
 @inline
@@ -47,7 +55,7 @@ function binaryOp(op: i32, a: v128, b: v128): v128 {
 
 @inline
 function binaryScalar(op: i32, a: f32, b: f32): f32 {
-  if (op == POW) return Mathf.pow(a, b);
+  if (op == POW) return powC(a, b);
   return f32x4.extract_lane(binaryOp(op, f32x4.splat(a), f32x4.splat(b)), 0);
 }
 
