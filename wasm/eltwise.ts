@@ -157,23 +157,49 @@ function byRun(
   else nest(op, RUN_SV, a, b, out, n, d0, d1, d2, sa0, sa1, sa2, sb0, sb1, sb2);
 }
 
+// One function per op: the op is a literal inside each body, so the optimizer specialises every
+// loop to that op. (With a switch over inlined bodies, Binaryen folds the eight near-identical
+// arms back into one loop that branches on the op per vector.)
+function addAll(run: i32, a: usize, b: usize, out: usize, n: i32, d0: i32, d1: i32, d2: i32, sa0: i32, sa1: i32, sa2: i32, sb0: i32, sb1: i32, sb2: i32): void {
+  byRun(ADD, run, a, b, out, n, d0, d1, d2, sa0, sa1, sa2, sb0, sb1, sb2);
+}
+function subAll(run: i32, a: usize, b: usize, out: usize, n: i32, d0: i32, d1: i32, d2: i32, sa0: i32, sa1: i32, sa2: i32, sb0: i32, sb1: i32, sb2: i32): void {
+  byRun(SUB, run, a, b, out, n, d0, d1, d2, sa0, sa1, sa2, sb0, sb1, sb2);
+}
+function mulAll(run: i32, a: usize, b: usize, out: usize, n: i32, d0: i32, d1: i32, d2: i32, sa0: i32, sa1: i32, sa2: i32, sb0: i32, sb1: i32, sb2: i32): void {
+  byRun(MUL, run, a, b, out, n, d0, d1, d2, sa0, sa1, sa2, sb0, sb1, sb2);
+}
+function divAll(run: i32, a: usize, b: usize, out: usize, n: i32, d0: i32, d1: i32, d2: i32, sa0: i32, sa1: i32, sa2: i32, sb0: i32, sb1: i32, sb2: i32): void {
+  byRun(DIV, run, a, b, out, n, d0, d1, d2, sa0, sa1, sa2, sb0, sb1, sb2);
+}
+function maxAll(run: i32, a: usize, b: usize, out: usize, n: i32, d0: i32, d1: i32, d2: i32, sa0: i32, sa1: i32, sa2: i32, sb0: i32, sb1: i32, sb2: i32): void {
+  byRun(MAX, run, a, b, out, n, d0, d1, d2, sa0, sa1, sa2, sb0, sb1, sb2);
+}
+function minAll(run: i32, a: usize, b: usize, out: usize, n: i32, d0: i32, d1: i32, d2: i32, sa0: i32, sa1: i32, sa2: i32, sb0: i32, sb1: i32, sb2: i32): void {
+  byRun(MIN, run, a, b, out, n, d0, d1, d2, sa0, sa1, sa2, sb0, sb1, sb2);
+}
+function powAll(run: i32, a: usize, b: usize, out: usize, n: i32, d0: i32, d1: i32, d2: i32, sa0: i32, sa1: i32, sa2: i32, sb0: i32, sb1: i32, sb2: i32): void {
+  byRun(POW, run, a, b, out, n, d0, d1, d2, sa0, sa1, sa2, sb0, sb1, sb2);
+}
+function preluAll(run: i32, a: usize, b: usize, out: usize, n: i32, d0: i32, d1: i32, d2: i32, sa0: i32, sa1: i32, sa2: i32, sb0: i32, sb1: i32, sb2: i32): void {
+  byRun(PRELU, run, a, b, out, n, d0, d1, d2, sa0, sa1, sa2, sb0, sb1, sb2);
+}
+
 /**
- * out[i0,i1,i2,:] = a[...] op b[...] over d0·d1·d2 runs of n elements. sa0..2 and sb0..2 are byte strides
- * of the three outer loops; within a run, `run` says which operand advances.
+ * out[i0,i1,i2,:] = a[...] op b[...] over d0·d1·d2 runs of n elements. sa0..2 and sb0..2 are byte
+ * strides of the three outer loops; within a run, `run` says which operand advances.
  */
 export function f32_eltwise_binary(
   op: i32, run: i32, a: usize, b: usize, out: usize, n: i32,
   d0: i32, d1: i32, d2: i32, sa0: i32, sa1: i32, sa2: i32, sb0: i32, sb1: i32, sb2: i32,
 ): void {
-  switch (op) {
-    case ADD: byRun(ADD, run, a, b, out, n, d0, d1, d2, sa0, sa1, sa2, sb0, sb1, sb2); break;
-    case SUB: byRun(SUB, run, a, b, out, n, d0, d1, d2, sa0, sa1, sa2, sb0, sb1, sb2); break;
-    case MUL: byRun(MUL, run, a, b, out, n, d0, d1, d2, sa0, sa1, sa2, sb0, sb1, sb2); break;
-    case DIV: byRun(DIV, run, a, b, out, n, d0, d1, d2, sa0, sa1, sa2, sb0, sb1, sb2); break;
-    case MAX: byRun(MAX, run, a, b, out, n, d0, d1, d2, sa0, sa1, sa2, sb0, sb1, sb2); break;
-    case MIN: byRun(MIN, run, a, b, out, n, d0, d1, d2, sa0, sa1, sa2, sb0, sb1, sb2); break;
-    case POW: byRun(POW, run, a, b, out, n, d0, d1, d2, sa0, sa1, sa2, sb0, sb1, sb2); break;
-    case PRELU: byRun(PRELU, run, a, b, out, n, d0, d1, d2, sa0, sa1, sa2, sb0, sb1, sb2); break;
-    default: unreachable();
-  }
+  if (op == ADD) addAll(run, a, b, out, n, d0, d1, d2, sa0, sa1, sa2, sb0, sb1, sb2);
+  else if (op == SUB) subAll(run, a, b, out, n, d0, d1, d2, sa0, sa1, sa2, sb0, sb1, sb2);
+  else if (op == MUL) mulAll(run, a, b, out, n, d0, d1, d2, sa0, sa1, sa2, sb0, sb1, sb2);
+  else if (op == DIV) divAll(run, a, b, out, n, d0, d1, d2, sa0, sa1, sa2, sb0, sb1, sb2);
+  else if (op == MAX) maxAll(run, a, b, out, n, d0, d1, d2, sa0, sa1, sa2, sb0, sb1, sb2);
+  else if (op == MIN) minAll(run, a, b, out, n, d0, d1, d2, sa0, sa1, sa2, sb0, sb1, sb2);
+  else if (op == POW) powAll(run, a, b, out, n, d0, d1, d2, sa0, sa1, sa2, sb0, sb1, sb2);
+  else if (op == PRELU) preluAll(run, a, b, out, n, d0, d1, d2, sa0, sa1, sa2, sb0, sb1, sb2);
+  else unreachable();
 }

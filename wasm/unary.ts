@@ -94,27 +94,49 @@ function unaryRun(op: i32, src: usize, dst: usize, n: i32, p0: f32, p1: f32): vo
   }
 }
 
+// One function per op, so each loop is specialised to its op. (A switch over inlined bodies
+// gets its near-identical arms folded back into one loop that branches on the op per vector.)
+function reluRun(src: usize, dst: usize, n: i32, p0: f32, p1: f32): void { unaryRun(RELU, src, dst, n, p0, p1); }
+function leakyReluRun(src: usize, dst: usize, n: i32, p0: f32, p1: f32): void { unaryRun(LEAKY_RELU, src, dst, n, p0, p1); }
+function clipRun(src: usize, dst: usize, n: i32, p0: f32, p1: f32): void { unaryRun(CLIP, src, dst, n, p0, p1); }
+function sigmoidRun(src: usize, dst: usize, n: i32, p0: f32, p1: f32): void { unaryRun(SIGMOID, src, dst, n, p0, p1); }
+function hardSigmoidRun(src: usize, dst: usize, n: i32, p0: f32, p1: f32): void { unaryRun(HARD_SIGMOID, src, dst, n, p0, p1); }
+function hardSwishRun(src: usize, dst: usize, n: i32, p0: f32, p1: f32): void { unaryRun(HARD_SWISH, src, dst, n, p0, p1); }
+function tanhRun(src: usize, dst: usize, n: i32, p0: f32, p1: f32): void { unaryRun(TANH, src, dst, n, p0, p1); }
+function eluRun(src: usize, dst: usize, n: i32, p0: f32, p1: f32): void { unaryRun(ELU, src, dst, n, p0, p1); }
+function seluRun(src: usize, dst: usize, n: i32, p0: f32, p1: f32): void { unaryRun(SELU, src, dst, n, p0, p1); }
+function thresholdedReluRun(src: usize, dst: usize, n: i32, p0: f32, p1: f32): void { unaryRun(THRESHOLDED_RELU, src, dst, n, p0, p1); }
+function softplusRun(src: usize, dst: usize, n: i32, p0: f32, p1: f32): void { unaryRun(SOFTPLUS, src, dst, n, p0, p1); }
+function softsignRun(src: usize, dst: usize, n: i32, p0: f32, p1: f32): void { unaryRun(SOFTSIGN, src, dst, n, p0, p1); }
+function expRun(src: usize, dst: usize, n: i32, p0: f32, p1: f32): void { unaryRun(EXP, src, dst, n, p0, p1); }
+function logRun(src: usize, dst: usize, n: i32, p0: f32, p1: f32): void { unaryRun(LOG, src, dst, n, p0, p1); }
+function absRun(src: usize, dst: usize, n: i32, p0: f32, p1: f32): void { unaryRun(ABS, src, dst, n, p0, p1); }
+function negRun(src: usize, dst: usize, n: i32, p0: f32, p1: f32): void { unaryRun(NEG, src, dst, n, p0, p1); }
+function sqrtRun(src: usize, dst: usize, n: i32, p0: f32, p1: f32): void { unaryRun(SQRT, src, dst, n, p0, p1); }
+function reciprocalRun(src: usize, dst: usize, n: i32, p0: f32, p1: f32): void { unaryRun(RECIPROCAL, src, dst, n, p0, p1); }
+function stepRun(src: usize, dst: usize, n: i32, p0: f32, p1: f32): void { unaryRun(STEP, src, dst, n, p0, p1); }
+
 export function f32_unary(op: i32, src: usize, dst: usize, n: i32, p0: f32, p1: f32): void {
   switch (op) {
-    case RELU: unaryRun(RELU, src, dst, n, p0, p1); break;
-    case LEAKY_RELU: unaryRun(LEAKY_RELU, src, dst, n, p0, p1); break;
-    case CLIP: unaryRun(CLIP, src, dst, n, p0, p1); break;
-    case SIGMOID: unaryRun(SIGMOID, src, dst, n, p0, p1); break;
-    case HARD_SIGMOID: unaryRun(HARD_SIGMOID, src, dst, n, p0, p1); break;
-    case HARD_SWISH: unaryRun(HARD_SWISH, src, dst, n, p0, p1); break;
-    case TANH: unaryRun(TANH, src, dst, n, p0, p1); break;
-    case ELU: unaryRun(ELU, src, dst, n, p0, p1); break;
-    case SELU: unaryRun(SELU, src, dst, n, p0, p1); break;
-    case THRESHOLDED_RELU: unaryRun(THRESHOLDED_RELU, src, dst, n, p0, p1); break;
-    case SOFTPLUS: unaryRun(SOFTPLUS, src, dst, n, p0, p1); break;
-    case SOFTSIGN: unaryRun(SOFTSIGN, src, dst, n, p0, p1); break;
-    case EXP: unaryRun(EXP, src, dst, n, p0, p1); break;
-    case LOG: unaryRun(LOG, src, dst, n, p0, p1); break;
-    case ABS: unaryRun(ABS, src, dst, n, p0, p1); break;
-    case NEG: unaryRun(NEG, src, dst, n, p0, p1); break;
-    case SQRT: unaryRun(SQRT, src, dst, n, p0, p1); break;
-    case RECIPROCAL: unaryRun(RECIPROCAL, src, dst, n, p0, p1); break;
-    case STEP: unaryRun(STEP, src, dst, n, p0, p1); break;
+    case RELU: reluRun(src, dst, n, p0, p1); break;
+    case LEAKY_RELU: leakyReluRun(src, dst, n, p0, p1); break;
+    case CLIP: clipRun(src, dst, n, p0, p1); break;
+    case SIGMOID: sigmoidRun(src, dst, n, p0, p1); break;
+    case HARD_SIGMOID: hardSigmoidRun(src, dst, n, p0, p1); break;
+    case HARD_SWISH: hardSwishRun(src, dst, n, p0, p1); break;
+    case TANH: tanhRun(src, dst, n, p0, p1); break;
+    case ELU: eluRun(src, dst, n, p0, p1); break;
+    case SELU: seluRun(src, dst, n, p0, p1); break;
+    case THRESHOLDED_RELU: thresholdedReluRun(src, dst, n, p0, p1); break;
+    case SOFTPLUS: softplusRun(src, dst, n, p0, p1); break;
+    case SOFTSIGN: softsignRun(src, dst, n, p0, p1); break;
+    case EXP: expRun(src, dst, n, p0, p1); break;
+    case LOG: logRun(src, dst, n, p0, p1); break;
+    case ABS: absRun(src, dst, n, p0, p1); break;
+    case NEG: negRun(src, dst, n, p0, p1); break;
+    case SQRT: sqrtRun(src, dst, n, p0, p1); break;
+    case RECIPROCAL: reciprocalRun(src, dst, n, p0, p1); break;
+    case STEP: stepRun(src, dst, n, p0, p1); break;
     default: unreachable();
   }
 }
