@@ -2,7 +2,7 @@
 // op code; each op gets its own loop (the op is a constant inside every inlined copy, so the
 // optimizer drops the other branches). in == out is allowed: every element is read before it is
 // written. Codes are shared with kernels/unary.ts; keep both lists in the same order.
-import { keepNaN, madd, vexpFull, vexpm1, vlog, vlog1p, vtanh } from './lib/vmath';
+import { keepNaN, madd, vexpFull, vexpm1, vlog, vlog1p, vone, vtanh } from './lib/vmath';
 
 const RELU: i32 = 0;
 const LEAKY_RELU: i32 = 1;      // p0 = alpha
@@ -28,8 +28,7 @@ const STEP: i32 = 18;           // Heaviside: x >= 0 ? 1 : 0 (step(±0) = 1), Na
 // through (pmax(a, b) = a < b ? b : a), as it does in the ONNX reference implementation.
 @inline
 function unaryOp(op: i32, x: v128, p0: f32, p1: f32): v128 {
-  const zero = f32x4.splat(0);
-  const one = f32x4.splat(1);
+  const zero = f32x4.splat(0); // xorps: free, unlike other constants (see vmath's table)
   if (op == RELU) return f32x4.pmax(x, zero);
   if (op == LEAKY_RELU) return v128.bitselect(f32x4.mul(x, f32x4.splat(p0)), x, f32x4.lt(x, zero));
   if (op == CLIP) return f32x4.pmin(f32x4.pmax(x, f32x4.splat(p0)), f32x4.splat(p1));
@@ -37,15 +36,16 @@ function unaryOp(op: i32, x: v128, p0: f32, p1: f32): v128 {
     // e = exp(-|x|) never overflows; sigmoid(x) = 1/(1+e) for x >= 0 and e/(1+e) below, which
     // keeps full relative accuracy down to the denormal results of large negative x.
     const e = vexpFull(f32x4.neg(f32x4.abs(x)));
+    const one = vone();
     const r = f32x4.div(one, f32x4.add(one, e));
     return keepNaN(x, v128.bitselect(f32x4.mul(e, r), r, f32x4.lt(x, zero)));
   }
   if (op == HARD_SIGMOID) {
-    return f32x4.pmin(f32x4.pmax(madd(x, f32x4.splat(p0), f32x4.splat(p1)), zero), one);
+    return f32x4.pmin(f32x4.pmax(madd(x, f32x4.splat(p0), f32x4.splat(p1)), zero), vone());
   }
   if (op == HARD_SWISH) {
     const g = madd(x, f32x4.splat(<f32>(1.0 / 6.0)), f32x4.splat(0.5));
-    return f32x4.mul(x, f32x4.pmin(f32x4.pmax(g, zero), one));
+    return f32x4.mul(x, f32x4.pmin(f32x4.pmax(g, zero), vone()));
   }
   if (op == TANH) return keepNaN(x, vtanh(x));
   if (op == ELU) {
@@ -61,14 +61,14 @@ function unaryOp(op: i32, x: v128, p0: f32, p1: f32): v128 {
     // log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow, no loss for very negative x.
     return f32x4.add(f32x4.pmax(x, zero), vlog1p(vexpFull(f32x4.neg(f32x4.abs(x)))));
   }
-  if (op == SOFTSIGN) return f32x4.div(x, f32x4.add(one, f32x4.abs(x)));
+  if (op == SOFTSIGN) return f32x4.div(x, f32x4.add(vone(), f32x4.abs(x)));
   if (op == EXP) return vexpFull(x);
   if (op == LOG) return vlog(x);
   if (op == ABS) return f32x4.abs(x);
   if (op == NEG) return f32x4.neg(x);
   if (op == SQRT) return f32x4.sqrt(x);
-  if (op == RECIPROCAL) return f32x4.div(one, x);
-  if (op == STEP) return keepNaN(x, v128.and(one, f32x4.ge(x, zero)));
+  if (op == RECIPROCAL) return f32x4.div(vone(), x);
+  if (op == STEP) return keepNaN(x, v128.and(vone(), f32x4.ge(x, zero)));
   return x;
 }
 
