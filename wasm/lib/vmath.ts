@@ -54,3 +54,188 @@ export function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(f32x4.mul(a, b), c);
 }
+
+// ---- Full-range variants (appended for the elementwise kernels) ----------------------------
+// vexp above clamps its input, so exp(+Inf) is FLT_MAX, exp(-100) is FLT_MIN and exp(NaN) is
+// FLT_MIN: fine inside softmax-like expressions, wrong for an Exp operator. The functions below
+// keep IEEE behaviour at the edges: overflow to +Inf, gradual underflow to 0, NaN in → NaN out.
+//
+// Their constants are read from a static table (`kv`) instead of written as f32x4.splat(c):
+// V8 11.3 rebuilds every v128 constant at each use inside a loop with three instructions
+// (movabs, vmovq, vpunpcklqdq), more than the polynomial's arithmetic; a table load is one.
+
+const K_ONE = 0;
+const K_EXP_LO = 1;      // past this exp(x) rounds to 0 ...
+const K_EXP_HI = 2;      // ... and past this it is +Inf; clamping keeps 2^n buildable
+const K_LOG2E = 3;
+const K_MAGIC = 4;       // 1.5·2^23: adding it rounds to an integer held in the low mantissa bits
+const K_LN2_HI = 5;
+const K_LN2_LO = 6;
+const K_EXP_P0 = 7;      // 7..11: exp polynomial, highest degree first
+const K_HALF = 12;
+const K_BIAS = 13;       // i32 127
+const K_EXPM1_P0 = 14;   // 14..18: 1/7! .. 1/3!
+const K_EXPM1_SMALL = 19;
+const K_FLT_MIN = 20;
+const K_2P23 = 21;
+const K_I126 = 22;       // i32 126
+const K_I23 = 23;        // i32 23
+const K_MANT = 24;       // i32 0x007fffff
+const K_HALF_BITS = 25;  // i32 0x3f000000
+const K_SQRT_HALF = 26;
+const K_LOG_P0 = 27;     // 27..35: log polynomial, highest degree first
+const K_NEG_HALF = 36;
+const K_INF = 37;
+const K_NEG_INF = 38;
+const K_NAN = 39;
+
+const KTABLE: usize = memory.data<v128>([
+  f32x4(1, 1, 1, 1),
+  f32x4(-104, -104, -104, -104),
+  f32x4(89, 89, 89, 89),
+  f32x4(LOG2E, LOG2E, LOG2E, LOG2E),
+  f32x4(12582912, 12582912, 12582912, 12582912),
+  f32x4(LN2_HI, LN2_HI, LN2_HI, LN2_HI),
+  f32x4(LN2_LO, LN2_LO, LN2_LO, LN2_LO),
+  f32x4(1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4),
+  f32x4(1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3),
+  f32x4(8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3),
+  f32x4(4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2),
+  f32x4(1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1),
+  f32x4(0.5, 0.5, 0.5, 0.5),
+  i32x4(127, 127, 127, 127),
+  f32x4(1.0 / 5040, 1.0 / 5040, 1.0 / 5040, 1.0 / 5040),
+  f32x4(1.0 / 720, 1.0 / 720, 1.0 / 720, 1.0 / 720),
+  f32x4(1.0 / 120, 1.0 / 120, 1.0 / 120, 1.0 / 120),
+  f32x4(1.0 / 24, 1.0 / 24, 1.0 / 24, 1.0 / 24),
+  f32x4(1.0 / 6, 1.0 / 6, 1.0 / 6, 1.0 / 6),
+  f32x4(0.35, 0.35, 0.35, 0.35),
+  f32x4(1.17549435e-38, 1.17549435e-38, 1.17549435e-38, 1.17549435e-38),
+  f32x4(8388608, 8388608, 8388608, 8388608),
+  i32x4(126, 126, 126, 126),
+  i32x4(23, 23, 23, 23),
+  i32x4(0x007fffff, 0x007fffff, 0x007fffff, 0x007fffff),
+  i32x4(0x3f000000, 0x3f000000, 0x3f000000, 0x3f000000),
+  f32x4(0.707106781186547524, 0.707106781186547524, 0.707106781186547524, 0.707106781186547524),
+  f32x4(7.0376836292e-2, 7.0376836292e-2, 7.0376836292e-2, 7.0376836292e-2),
+  f32x4(-1.1514610310e-1, -1.1514610310e-1, -1.1514610310e-1, -1.1514610310e-1),
+  f32x4(1.1676998740e-1, 1.1676998740e-1, 1.1676998740e-1, 1.1676998740e-1),
+  f32x4(-1.2420140846e-1, -1.2420140846e-1, -1.2420140846e-1, -1.2420140846e-1),
+  f32x4(1.4249322787e-1, 1.4249322787e-1, 1.4249322787e-1, 1.4249322787e-1),
+  f32x4(-1.6668057665e-1, -1.6668057665e-1, -1.6668057665e-1, -1.6668057665e-1),
+  f32x4(2.0000714765e-1, 2.0000714765e-1, 2.0000714765e-1, 2.0000714765e-1),
+  f32x4(-2.4999993993e-1, -2.4999993993e-1, -2.4999993993e-1, -2.4999993993e-1),
+  f32x4(3.3333331174e-1, 3.3333331174e-1, 3.3333331174e-1, 3.3333331174e-1),
+  f32x4(-0.5, -0.5, -0.5, -0.5),
+  f32x4(Infinity, Infinity, Infinity, Infinity),
+  f32x4(-Infinity, -Infinity, -Infinity, -Infinity),
+  f32x4(NaN, NaN, NaN, NaN),
+], 16);
+
+/** Table constant `slot` (one load; see above). */
+@inline
+export function kv(slot: i32): v128 {
+  return v128.load(KTABLE + (<usize>slot << 4));
+}
+
+/** splat(1.0) from the table. */
+@inline
+export function vone(): v128 {
+  return kv(K_ONE);
+}
+
+/** e^x over the whole float range (denormal results included). Max error ~2 ulp. */
+@inline
+export function vexpFull(x: v128): v128 {
+  // pmax(x, lo) = x < lo ? lo : x, so a NaN lane passes through both clamps.
+  const xc = f32x4.pmin(f32x4.pmax(x, kv(K_EXP_LO)), kv(K_EXP_HI));
+  // n = round(x·log2 e), as a float and as an int32, in three cheap ops (nearest + trunc_sat
+  // lower to ~10 x86 instructions).
+  const magic = kv(K_MAGIC);
+  const t = madd(xc, kv(K_LOG2E), magic);
+  const n = f32x4.sub(t, magic);
+  const ni = i32x4.sub(t, magic);
+  let r = f32x4.sub(xc, f32x4.mul(n, kv(K_LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(n, kv(K_LN2_LO)));
+  let p = madd(kv(K_EXP_P0), r, kv(K_EXP_P0 + 1));
+  p = madd(p, r, kv(K_EXP_P0 + 2));
+  p = madd(p, r, kv(K_EXP_P0 + 3));
+  p = madd(p, r, kv(K_EXP_P0 + 4));
+  p = madd(p, r, kv(K_HALF));
+  p = f32x4.add(madd(p, f32x4.mul(r, r), r), kv(K_ONE));
+  // n is in [-150, 129]: 2^n does not fit one normal float, so scale by 2^(n/2) twice. The first
+  // product is exact; the second rounds once, into a denormal or to Inf where it must.
+  const bias = kv(K_BIAS);
+  const n1 = i32x4.shr_s(ni, 1);
+  const s1 = i32x4.shl(i32x4.add(n1, bias), 23);
+  const s2 = i32x4.shl(i32x4.add(i32x4.sub(ni, n1), bias), 23);
+  return f32x4.mul(f32x4.mul(p, s1), s2);
+}
+
+/** e^x - 1 without the cancellation near 0 (ELU, SELU). */
+@inline
+export function vexpm1(x: v128): v128 {
+  // |x| < 0.35: Taylor series to x^7 (truncation < 2e-8 relative); elsewhere exp(x) - 1 loses
+  // less than an ulp of the result.
+  let p = madd(kv(K_EXPM1_P0), x, kv(K_EXPM1_P0 + 1));
+  p = madd(p, x, kv(K_EXPM1_P0 + 2));
+  p = madd(p, x, kv(K_EXPM1_P0 + 3));
+  p = madd(p, x, kv(K_EXPM1_P0 + 4));
+  p = madd(p, x, kv(K_HALF));
+  const small = madd(f32x4.mul(x, x), p, x);
+  const big = f32x4.sub(vexpFull(x), kv(K_ONE));
+  return v128.bitselect(small, big, f32x4.lt(f32x4.abs(x), kv(K_EXPM1_SMALL)));
+}
+
+/** Natural log, Cephes logf style: log(x) = e·ln2 + log1p(f), f in [sqrt(.5)-1, sqrt(2)-1). */
+@inline
+export function vlog(x: v128): v128 {
+  // Denormals: scale into the normal range first so the exponent field is the whole exponent.
+  const tiny = f32x4.lt(x, kv(K_FLT_MIN));
+  const xs = v128.bitselect(f32x4.mul(x, kv(K_2P23)), x, tiny);
+  let e = i32x4.sub(i32x4.shr_u(xs, 23), kv(K_I126));
+  e = i32x4.sub(e, v128.and(tiny, kv(K_I23)));
+  const m = v128.or(v128.and(xs, kv(K_MANT)), kv(K_HALF_BITS)); // [0.5, 1)
+  const below = f32x4.lt(m, kv(K_SQRT_HALF));
+  e = i32x4.add(e, below); // mask lanes are -1
+  const one = kv(K_ONE);
+  const f = f32x4.sub(f32x4.add(m, v128.and(m, below)), one);
+  const z = f32x4.mul(f, f);
+  let p = madd(kv(K_LOG_P0), f, kv(K_LOG_P0 + 1));
+  p = madd(p, f, kv(K_LOG_P0 + 2));
+  p = madd(p, f, kv(K_LOG_P0 + 3));
+  p = madd(p, f, kv(K_LOG_P0 + 4));
+  p = madd(p, f, kv(K_LOG_P0 + 5));
+  p = madd(p, f, kv(K_LOG_P0 + 6));
+  p = madd(p, f, kv(K_LOG_P0 + 7));
+  p = madd(p, f, kv(K_LOG_P0 + 8));
+  const fe = f32x4.convert_i32x4_s(e);
+  let y = f32x4.mul(f32x4.mul(p, f), z);
+  y = madd(fe, kv(K_LN2_LO), y);
+  y = madd(z, kv(K_NEG_HALF), y);
+  let r = f32x4.add(f, y);
+  r = madd(fe, kv(K_LN2_HI), r);
+  // log(±0) = -Inf, log(x < 0) = NaN, log(+Inf) = +Inf, log(NaN) = NaN.
+  const zero = f32x4.splat(0);
+  r = v128.bitselect(kv(K_NEG_INF), r, f32x4.eq(x, zero));
+  r = v128.bitselect(kv(K_NAN), r, f32x4.lt(x, zero));
+  return v128.bitselect(x, r, v128.or(f32x4.ne(x, x), f32x4.eq(x, kv(K_INF))));
+}
+
+/** log(1 + t), accurate for tiny t: log(u)·t/(u-1) with u = 1+t cancels u's rounding error. */
+@inline
+export function vlog1p(t: v128): v128 {
+  const one = kv(K_ONE);
+  const u = f32x4.add(t, one);
+  const d = f32x4.sub(u, one);
+  const r = f32x4.mul(vlog(u), f32x4.div(t, d));
+  // d == 0: 1+t rounded to 1, log1p(t) = t. t = +Inf: Inf/Inf would be NaN.
+  const exact = v128.or(f32x4.eq(d, f32x4.splat(0)), f32x4.eq(t, kv(K_INF)));
+  return v128.bitselect(t, r, exact);
+}
+
+/** NaN lanes of x pass through to the result (for approximations that lose them). */
+@inline
+export function keepNaN(x: v128, y: v128): v128 {
+  return v128.bitselect(x, y, f32x4.ne(x, x));
+}
