@@ -7,3 +7,4 @@ import './cast-ops.js';
 import './reduce-ops.js';
 import './matmul.js';
 import './elementwise.js';
+import './norm.js';
