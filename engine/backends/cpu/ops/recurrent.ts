@@ -9,12 +9,15 @@ import { defineCpuKernel, type CpuPrepareContext, type CpuTensor } from '../kern
 
 type Packer = (ctx: CpuPrepareContext<RecurrentParams>, weight: (i: number) => Float32Array | undefined) => { free(): void };
 
-function constantWeight(ctx: CpuPrepareContext<RecurrentParams>, i: number, name: string): Float32Array | undefined {
+const WEIGHT_NAMES = ['X', 'W', 'R', 'B', 'sequence_lens', 'initial_h', 'initial_c', 'P'];
+const WEIGHT_SLOTS = [1, 2, 3, 7];
+
+/** A weight's values: the constant, or (weights fed at run time) a copy of the arena tensor now. */
+function weight(ctx: CpuPrepareContext<RecurrentParams>, i: number): Float32Array | undefined {
   const t = ctx.inputs[i];
   if (!t) return undefined;
-  if (!t.value) throw ctx.error('UnsupportedFeature', `${name} ('${ctx.node.inputs[i]?.name}') must be a constant (an initializer); computed weights are not supported`);
-  if (t.dtype !== 'float32') throw ctx.error('DTypeMismatch', `${name} is ${t.dtype}; the recurrent kernels take float32`);
-  return t.value.data as Float32Array;
+  if (t.dtype !== 'float32') throw ctx.error('DTypeMismatch', `${WEIGHT_NAMES[i]} is ${t.dtype}; the recurrent kernels take float32`);
+  return t.value ? (t.value.data as Float32Array) : (ctx.view(t) as Float32Array).slice();
 }
 
 function common(p: RecurrentParams) {
@@ -38,7 +41,9 @@ function defineRecurrent(
   defineCpuKernel<RecurrentParams>({
     type,
     prepare: (ctx) => {
-      const packed = ctx.keep('weights', () => pack(ctx, (i) => constantWeight(ctx, i, ['X', 'W', 'R', 'B', 'sequence_lens', 'initial_h', 'initial_c', 'P'][i])), (p) => p.free());
+      // Constant weights are packed once; weights fed as inputs are packed on every run.
+      const constant = WEIGHT_SLOTS.every((i) => !ctx.inputs[i] || ctx.inputs[i]!.value);
+      const packed = constant ? ctx.keep('weights', () => pack(ctx, (i) => weight(ctx, i)), (p) => p.free()) : null;
       const x = ctx.inputs[0]!;
       const lens: CpuTensor | null = ctx.inputs[4] ?? null;
       const h0 = ctx.inputs[initial.h] ?? null;
@@ -52,7 +57,13 @@ function defineRecurrent(
       });
       return () => {
         const args = lens ? { ...base, sequenceLens: Array.from(ctx.view(lens) as Int32Array, Number) } : base;
-        run(ctx, packed, args);
+        if (packed) return run(ctx, packed, args);
+        const fresh = pack(ctx, (i) => weight(ctx, i));
+        try {
+          run(ctx, fresh, args);
+        } finally {
+          fresh.free();
+        }
       };
     },
   });
