@@ -15,13 +15,14 @@ export type EdgeRunErrorCode =
 
 export class EdgeRunError extends Error {
   readonly code: EdgeRunErrorCode;
-  readonly details?: Record<string, unknown>;
+  /** Where it happened: model, node, tensor (named `where`, not `details`: test runners treat `details` as a diff string). */
+  readonly where?: Record<string, unknown>;
 
-  constructor(code: EdgeRunErrorCode, message: string, details?: Record<string, unknown>) {
+  constructor(code: EdgeRunErrorCode, message: string, where?: Record<string, unknown>) {
     super(`${code}: ${message}`);
     this.name = 'EdgeRunError';
     this.code = code;
-    this.details = details;
+    this.where = where;
   }
 }
 

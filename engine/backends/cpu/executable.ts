@@ -81,7 +81,7 @@ export class CpuExecutable {
     } catch (e) {
       if (e instanceof EdgeRunError) {
         if (e.message.includes(`model '${this.model}'`)) throw e;
-        throw new EdgeRunError(e.code, `model '${this.model}': ${node.label}: ${e.message.replace(/^\w+: /, '')}`, { ...e.details, node: node.name });
+        throw new EdgeRunError(e.code, `model '${this.model}': ${node.label}: ${e.message.replace(/^\w+: /, '')}`, { ...e.where, node: node.name });
       }
       throw new EdgeRunError('Internal', `model '${this.model}': ${node.label} failed: ${(e as Error).message}`, { node: node.name });
     }
