@@ -88,6 +88,10 @@ const K_NEG_HALF = 36;
 const K_INF = 37;
 const K_NEG_INF = 38;
 const K_NAN = 39;
+const K_TANH_P0 = 40;    // 40..44: odd polynomial of vtanh above, highest degree first
+const K_TANH_SMALL = 45;
+const K_SIGN = 46;       // i32 0x80000000
+const K_NEG_TWO = 47;
 
 const KTABLE: usize = memory.data<v128>([
   f32x4(1, 1, 1, 1),
@@ -130,6 +134,14 @@ const KTABLE: usize = memory.data<v128>([
   f32x4(Infinity, Infinity, Infinity, Infinity),
   f32x4(-Infinity, -Infinity, -Infinity, -Infinity),
   f32x4(NaN, NaN, NaN, NaN),
+  f32x4(-5.70498872745e-3, -5.70498872745e-3, -5.70498872745e-3, -5.70498872745e-3),
+  f32x4(2.06390887954e-2, 2.06390887954e-2, 2.06390887954e-2, 2.06390887954e-2),
+  f32x4(-5.37397155531e-2, -5.37397155531e-2, -5.37397155531e-2, -5.37397155531e-2),
+  f32x4(1.33314422036e-1, 1.33314422036e-1, 1.33314422036e-1, 1.33314422036e-1),
+  f32x4(-3.33332819422e-1, -3.33332819422e-1, -3.33332819422e-1, -3.33332819422e-1),
+  f32x4(0.625, 0.625, 0.625, 0.625),
+  i32x4(0x80000000, 0x80000000, 0x80000000, 0x80000000),
+  f32x4(-2, -2, -2, -2),
 ], 16);
 
 /** Table constant `slot` (one load; see above). */
@@ -170,6 +182,39 @@ export function vexpFull(x: v128): v128 {
   const s1 = i32x4.shl(i32x4.add(n1, bias), 23);
   const s2 = i32x4.shl(i32x4.add(i32x4.sub(ni, n1), bias), 23);
   return f32x4.mul(f32x4.mul(p, s1), s2);
+}
+
+/**
+ * Logistic sigmoid with full relative accuracy: e = exp(-|x|) never overflows; 1/(1+e) for
+ * x >= 0 and e/(1+e) below, which stays accurate down to the denormal results of x < -87.
+ */
+@inline
+export function vsigmoidFull(x: v128): v128 {
+  const one = kv(K_ONE);
+  const e = vexpFull(v128.or(x, kv(K_SIGN)));
+  const r = f32x4.div(one, f32x4.add(one, e));
+  // The sign bit selects e·r; NaN lanes come out NaN either way (e is NaN).
+  return v128.bitselect(f32x4.mul(e, r), r, i32x4.shr_s(x, 31));
+}
+
+/**
+ * tanh with vtanh's polynomial near 0 and (1 - e)/(1 + e), e = exp(-2|x|) <= 1, elsewhere: no
+ * overflow, NaN propagates, and the table constants make it ~2x cheaper than vtanh under V8 11.3.
+ */
+@inline
+export function vtanhFull(x: v128): v128 {
+  const one = kv(K_ONE);
+  const sign = kv(K_SIGN);
+  const ax = v128.andnot(x, sign);
+  const e = vexpFull(f32x4.mul(ax, kv(K_NEG_TWO)));
+  const big = v128.or(f32x4.div(f32x4.sub(one, e), f32x4.add(one, e)), v128.and(x, sign));
+  const z = f32x4.mul(x, x);
+  let p = madd(kv(K_TANH_P0), z, kv(K_TANH_P0 + 1));
+  p = madd(p, z, kv(K_TANH_P0 + 2));
+  p = madd(p, z, kv(K_TANH_P0 + 3));
+  p = madd(p, z, kv(K_TANH_P0 + 4));
+  const small = madd(f32x4.mul(p, z), x, x);
+  return v128.bitselect(small, big, f32x4.lt(ax, kv(K_TANH_SMALL)));
 }
 
 /** e^x - 1 without the cancellation near 0 (ELU, SELU). */
