@@ -1,7 +1,7 @@
 // Elementwise unary ops over a contiguous run (activations and plain math). One export takes the
-// op code; each op gets its own loop (the op is a constant inside every inlined copy, so the
-// optimizer drops the other branches). in == out is allowed: every element is read before it is
-// written. Codes are shared with kernels/unary.ts; keep both lists in the same order.
+// op code and calls that op's own loop (see the end of the file). in == out is allowed: every
+// element is read before it is written. Codes are shared with kernels/unary.ts; keep both lists
+// in the same order.
 import { keepNaN, madd, vexpFull, vexpm1, vlog, vlog1p, vone, vsigmoidFull, vtanhFull } from './lib/vmath';
 
 const RELU: i32 = 0;
