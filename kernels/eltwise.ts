@@ -2,8 +2,9 @@
 // broadcasting. Variadic Sum/Mean/Max/Min are folds of these: the output may be one of the
 // inputs (same shape), so `acc = acc op x` runs in place.
 //
-// Pointer API (arena addresses, no copies): binaryF32Ptr. Convenience API over Float32Arrays
-// (copies in and out): binaryF32.
+// Pointer API (arena addresses, no copies): planBinaryF32 once per pair of shapes, then
+// runBinaryF32 per call (what the graph executor uses); binaryF32Ptr does both in one call.
+// Convenience API over Float32Arrays (copies in and out): binaryF32.
 import { EdgeRunError } from '../engine/errors.js';
 import { checkDims, fmt, planBroadcast } from './broadcast.js';
 import { binaryRef } from './reference/eltwise.js';
@@ -44,7 +45,8 @@ export function checkAliasing(outPtr: number, outSize: number, inPtr: number, in
 
 /**
  * Everything about a binary op that depends only on the shapes: computed once (the executor does
- * it when it compiles a graph), then run on any buffers. Frozen: runBinaryF32 trusts it.
+ * it when it compiles a graph), then run on any buffers. Frozen, and only plans made by
+ * planBinaryF32 are run: the kernel arguments in it are trusted.
  */
 export interface BinaryPlanF32 {
   readonly op: BinaryOp;
@@ -75,7 +77,7 @@ export function planBinaryF32(op: BinaryOp, aDims: readonly number[], bDims: rea
   const sb = [...new Array<number>(pad).fill(0), ...bStrides].map((x) => 4 * x);
   const host = d.length - 3;
   const hostLoops = d.slice(0, host).map((extent, k) => Object.freeze({ extent, aBytes: sa[k], bBytes: sb[k] }));
-  return Object.freeze({
+  const made: BinaryPlanF32 = Object.freeze({
     op, code, aSize, bSize,
     aDims: Object.freeze([...aDims]),
     bDims: Object.freeze([...bDims]),
@@ -85,10 +87,15 @@ export function planBinaryF32(op: BinaryOp, aDims: readonly number[], bDims: rea
     hostLoops: Object.freeze(hostLoops),
     bytesPerCall: 4 * runLength * d[host] * d[host + 1] * d[host + 2],
   });
+  madePlans.add(made);
+  return made;
 }
+
+const madePlans = new WeakSet<BinaryPlanF32>();
 
 /** Runs a plan: out = a op b. out may be a or b when that operand has the output's shape. */
 export function runBinaryF32(rt: Runtime, plan: BinaryPlanF32, aPtr: number, bPtr: number, outPtr: number): void {
+  if (!madePlans.has(plan)) throw new EdgeRunError('InvalidArgument', 'runBinaryF32 plan was not made by planBinaryF32');
   if (plan.outSize === 0) return;
   checkF32Region(rt, aPtr, plan.aSize, 'a');
   checkF32Region(rt, bPtr, plan.bSize, 'b');

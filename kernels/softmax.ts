@@ -5,7 +5,7 @@
 //
 // Pointer API: softmaxF32Ptr. Convenience API over Float32Arrays: softmaxF32.
 import { EdgeRunError } from '../engine/errors.js';
-import { MAX_ELEMENTS, checkDims, fmt } from './broadcast.js';
+import { checkDims, fmt } from './broadcast.js';
 import { checkAliasing, checkF32Region, checkLength } from './eltwise.js';
 import { softmaxRef } from './reference/softmax.js';
 import type { Runtime } from './runtime.js';
@@ -43,7 +43,6 @@ export function softmaxF32(rt: Runtime, kind: SoftmaxKind, x: Float32Array, dims
   const ax = axis < 0 ? axis + rank : axis;
   const outer = dims.slice(0, ax).reduce((p, d) => p * d, 1);
   const inner = dims.slice(ax + 1).reduce((p, d) => p * d, 1);
-  if (size > MAX_ELEMENTS) throw new EdgeRunError('OutOfMemory', `softmaxF32 x has ${size} elements`);
   const p = rt.arena.alloc(4 * size, 'softmaxF32 x');
   try {
     rt.arena.f32(p, size).set(x);

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RUN_SV, RUN_VS, RUN_VV, broadcastShapes, planBroadcast } from '../kernels/broadcast.js';
-import { BINARY_OPS, binaryF32, binaryF32Ptr, type BinaryOp } from '../kernels/eltwise.js';
+import { BINARY_OPS, binaryF32, binaryF32Ptr, planBinaryF32, runBinaryF32, type BinaryOp } from '../kernels/eltwise.js';
 import { binaryRef } from '../kernels/reference/eltwise.js';
 import type { Runtime } from '../kernels/runtime.js';
 import { assertClose } from './helpers/compare.js';
@@ -248,6 +248,10 @@ function checkPointerErrors(rt: Runtime): void {
     // out aliasing an operand that broadcasts would overwrite values still to be read.
     expectEdgeRunError(() => binaryF32Ptr(rt, 'add', p, [8, 8], p, [8], p), 'InvalidArgument', /overlaps b/);
     expectEdgeRunError(() => binaryF32Ptr(rt, 'pow', p, [4, 4], p, [3, 1], p), 'ShapeMismatch', /\[4, 4\].*\[3, 1\]/);
+    // A plan is checked when made; a hand-made (or edited) one is refused.
+    const plan = planBinaryF32('add', [64], [64]);
+    expectEdgeRunError(() => runBinaryF32(rt, { ...plan, outSize: 1e6 }, p, p, p), 'InvalidArgument', /plan/);
+    expectEdgeRunError(() => runBinaryF32(rt, plan, p, p + 1e6, p), 'InvalidArgument', /\bb\b/);
     // The arena and the kernels still work afterwards.
     arena.f32(p, 4).set([1, 2, 3, 4]);
     binaryF32Ptr(rt, 'add', p, [4], p, [4], p);

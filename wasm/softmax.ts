@@ -141,6 +141,59 @@ function columns(log: bool, wide: bool, x: usize, y: usize, n: i32, stride: usiz
   }
 }
 
+// 16 adjacent columns: four vectors per row use whole cache lines and give four independent
+// exp chains.
+@inline
+function columns16(log: bool, x: usize, y: usize, n: i32, stride: usize): void {
+  let m0 = f32x4.splat(-Infinity), m1 = m0, m2 = m0, m3 = m0;
+  for (let j = 0; j < n; j++) {
+    const p = x + <usize>j * stride;
+    m0 = f32x4.pmax(m0, v128.load(p));
+    m1 = f32x4.pmax(m1, v128.load(p, 16));
+    m2 = f32x4.pmax(m2, v128.load(p, 32));
+    m3 = f32x4.pmax(m3, v128.load(p, 48));
+  }
+  let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+  for (let j = 0; j < n; j++) {
+    const o = <usize>j * stride;
+    const e0 = vexpFull(f32x4.sub(v128.load(x + o), m0));
+    const e1 = vexpFull(f32x4.sub(v128.load(x + o, 16), m1));
+    const e2 = vexpFull(f32x4.sub(v128.load(x + o, 32), m2));
+    const e3 = vexpFull(f32x4.sub(v128.load(x + o, 48), m3));
+    if (!log) {
+      v128.store(y + o, e0);
+      v128.store(y + o, e1, 16);
+      v128.store(y + o, e2, 32);
+      v128.store(y + o, e3, 48);
+    }
+    s0 = f32x4.add(s0, e0);
+    s1 = f32x4.add(s1, e1);
+    s2 = f32x4.add(s2, e2);
+    s3 = f32x4.add(s3, e3);
+  }
+  if (log) {
+    // (x - m) - log(sum): subtracting the max first keeps the result exact near 0.
+    const l0 = vlog(s0), l1 = vlog(s1), l2 = vlog(s2), l3 = vlog(s3);
+    for (let j = 0; j < n; j++) {
+      const o = <usize>j * stride;
+      v128.store(y + o, f32x4.sub(f32x4.sub(v128.load(x + o), m0), l0));
+      v128.store(y + o, f32x4.sub(f32x4.sub(v128.load(x + o, 16), m1), l1), 16);
+      v128.store(y + o, f32x4.sub(f32x4.sub(v128.load(x + o, 32), m2), l2), 32);
+      v128.store(y + o, f32x4.sub(f32x4.sub(v128.load(x + o, 48), m3), l3), 48);
+    }
+  } else {
+    const one = f32x4.splat(1);
+    const k0 = f32x4.div(one, s0), k1 = f32x4.div(one, s1), k2 = f32x4.div(one, s2), k3 = f32x4.div(one, s3);
+    for (let j = 0; j < n; j++) {
+      const o = <usize>j * stride;
+      v128.store(y + o, f32x4.mul(v128.load(y + o), k0));
+      v128.store(y + o, f32x4.mul(v128.load(y + o, 16), k1), 16);
+      v128.store(y + o, f32x4.mul(v128.load(y + o, 32), k2), 32);
+      v128.store(y + o, f32x4.mul(v128.load(y + o, 48), k3), 48);
+    }
+  }
+}
+
 @inline
 function strided(log: bool, src: usize, dst: usize, outer: i32, n: i32, inner: i32): void {
   const stride = <usize>inner << 2;
@@ -149,6 +202,7 @@ function strided(log: bool, src: usize, dst: usize, outer: i32, n: i32, inner: i
     const x = src + <usize>o * slab;
     const y = dst + <usize>o * slab;
     let c = 0;
+    for (; c + 16 <= inner; c += 16) columns16(log, x + (<usize>c << 2), y + (<usize>c << 2), n, stride);
     for (; c + 4 <= inner; c += 4) columns(log, true, x + (<usize>c << 2), y + (<usize>c << 2), n, stride);
     for (; c < inner; c++) columns(log, false, x + (<usize>c << 2), y + (<usize>c << 2), n, stride);
   }

@@ -1,8 +1,8 @@
 // Elementwise unary ops over a contiguous run (activations and plain math). One export takes the
-// op code; each op gets its own loop (the op is a constant inside every inlined copy, so the
-// optimizer drops the other branches). in == out is allowed: every element is read before it is
-// written. Codes are shared with kernels/unary.ts; keep both lists in the same order.
-import { keepNaN, madd, vexpFull, vexpm1, vlog, vlog1p, vone, vtanh } from './lib/vmath';
+// op code and calls that op's own loop (see the end of the file). in == out is allowed: every
+// element is read before it is written. Codes are shared with kernels/unary.ts; keep both lists
+// in the same order.
+import { keepNaN, madd, vexpFull, vexpm1, vlog, vlog1p, vone, vsigmoidFull, vtanhFull } from './lib/vmath';
 
 const RELU: i32 = 0;
 const LEAKY_RELU: i32 = 1;      // p0 = alpha
@@ -32,14 +32,7 @@ function unaryOp(op: i32, x: v128, p0: f32, p1: f32): v128 {
   if (op == RELU) return f32x4.pmax(x, zero);
   if (op == LEAKY_RELU) return v128.bitselect(f32x4.mul(x, f32x4.splat(p0)), x, f32x4.lt(x, zero));
   if (op == CLIP) return f32x4.pmin(f32x4.pmax(x, f32x4.splat(p0)), f32x4.splat(p1));
-  if (op == SIGMOID) {
-    // e = exp(-|x|) never overflows; sigmoid(x) = 1/(1+e) for x >= 0 and e/(1+e) below, which
-    // keeps full relative accuracy down to the denormal results of large negative x.
-    const e = vexpFull(f32x4.neg(f32x4.abs(x)));
-    const one = vone();
-    const r = f32x4.div(one, f32x4.add(one, e));
-    return keepNaN(x, v128.bitselect(f32x4.mul(e, r), r, f32x4.lt(x, zero)));
-  }
+  if (op == SIGMOID) return vsigmoidFull(x);
   if (op == HARD_SIGMOID) {
     return f32x4.pmin(f32x4.pmax(madd(x, f32x4.splat(p0), f32x4.splat(p1)), zero), vone());
   }
@@ -47,7 +40,7 @@ function unaryOp(op: i32, x: v128, p0: f32, p1: f32): v128 {
     const g = madd(x, f32x4.splat(<f32>(1.0 / 6.0)), f32x4.splat(0.5));
     return f32x4.mul(x, f32x4.pmin(f32x4.pmax(g, zero), vone()));
   }
-  if (op == TANH) return keepNaN(x, vtanh(x));
+  if (op == TANH) return vtanhFull(x);
   if (op == ELU) {
     return v128.bitselect(f32x4.mul(vexpm1(x), f32x4.splat(p0)), x, f32x4.lt(x, zero));
   }

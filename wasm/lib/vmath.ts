@@ -88,6 +88,11 @@ const K_NEG_HALF = 36;
 const K_INF = 37;
 const K_NEG_INF = 38;
 const K_NAN = 39;
+const K_SIGN = 40;       // i32 0x80000000
+const K_TANH_LO = 41;
+const K_TANH_HI = 42;
+const K_TANH_P = 43;     // 43..47: numerator in z = x², highest degree first
+const K_TANH_Q = 48;     // 48..51: denominator, highest degree first (constant term 1)
 
 const KTABLE: usize = memory.data<v128>([
   f32x4(1, 1, 1, 1),
@@ -130,6 +135,18 @@ const KTABLE: usize = memory.data<v128>([
   f32x4(Infinity, Infinity, Infinity, Infinity),
   f32x4(-Infinity, -Infinity, -Infinity, -Infinity),
   f32x4(NaN, NaN, NaN, NaN),
+  i32x4(0x80000000, 0x80000000, 0x80000000, 0x80000000),
+  f32x4(-9, -9, -9, -9),
+  f32x4(9, 9, 9, 9),
+  f32x4(1.3354080619087938e-08, 1.3354080619087938e-08, 1.3354080619087938e-08, 1.3354080619087938e-08),
+  f32x4(2.060876394652982e-05, 2.060876394652982e-05, 2.060876394652982e-05, 2.060876394652982e-05),
+  f32x4(0.003495574395618827, 0.003495574395618827, 0.003495574395618827, 0.003495574395618827),
+  f32x4(0.1338101626267572, 0.1338101626267572, 0.1338101626267572, 0.1338101626267572),
+  f32x4(0.9999999797126641, 0.9999999797126641, 0.9999999797126641, 0.9999999797126641),
+  f32x4(7.776348114954534e-07, 7.776348114954534e-07, 7.776348114954534e-07, 7.776348114954534e-07),
+  f32x4(0.0003285608182873373, 0.0003285608182873373, 0.0003285608182873373, 0.0003285608182873373),
+  f32x4(0.025876936594031816, 0.025876936594031816, 0.025876936594031816, 0.025876936594031816),
+  f32x4(0.46714331963067, 0.46714331963067, 0.46714331963067, 0.46714331963067),
 ], 16);
 
 /** Table constant `slot` (one load; see above). */
@@ -170,6 +187,39 @@ export function vexpFull(x: v128): v128 {
   const s1 = i32x4.shl(i32x4.add(n1, bias), 23);
   const s2 = i32x4.shl(i32x4.add(i32x4.sub(ni, n1), bias), 23);
   return f32x4.mul(f32x4.mul(p, s1), s2);
+}
+
+/**
+ * Logistic sigmoid with full relative accuracy: e = exp(-|x|) never overflows; 1/(1+e) for
+ * x >= 0 and e/(1+e) below, which stays accurate down to the denormal results of x < -87.
+ */
+@inline
+export function vsigmoidFull(x: v128): v128 {
+  const one = kv(K_ONE);
+  const e = vexpFull(v128.or(x, kv(K_SIGN)));
+  const r = f32x4.div(one, f32x4.add(one, e));
+  // The sign bit selects e·r; NaN lanes come out NaN either way (e is NaN).
+  return v128.bitselect(f32x4.mul(e, r), r, i32x4.shr_s(x, 31));
+}
+
+/**
+ * tanh as x·P(x²)/Q(x²) on x clamped to [-9, 9] (beyond, tanh rounds to ±1): a degree-(4,4)
+ * rational fitted for relative error (2e-8 in exact arithmetic; ~3.6e-7 after float32 rounding),
+ * one division and no exp. NaN propagates; tanh(±0) = ±0.
+ */
+@inline
+export function vtanhFull(x: v128): v128 {
+  const xc = f32x4.pmin(f32x4.pmax(x, kv(K_TANH_LO)), kv(K_TANH_HI));
+  const z = f32x4.mul(xc, xc);
+  let p = madd(kv(K_TANH_P), z, kv(K_TANH_P + 1));
+  p = madd(p, z, kv(K_TANH_P + 2));
+  p = madd(p, z, kv(K_TANH_P + 3));
+  p = madd(p, z, kv(K_TANH_P + 4));
+  let q = madd(kv(K_TANH_Q), z, kv(K_TANH_Q + 1));
+  q = madd(q, z, kv(K_TANH_Q + 2));
+  q = madd(q, z, kv(K_TANH_Q + 3));
+  q = madd(q, z, kv(K_ONE));
+  return f32x4.div(f32x4.mul(xc, p), q);
 }
 
 /** e^x - 1 without the cancellation near 0 (ELU, SELU). */
