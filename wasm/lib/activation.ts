@@ -12,13 +12,14 @@ export const ACT_HARD_SWISH: i32 = 6;  // x * clip(x/6 + 1/2, 0, 1)
 export const ACT_HARD_SIGMOID: i32 = 7; // clip(p0*x + p1, 0, 1)
 export const ACT_ELU: i32 = 8;         // p0 = alpha
 
-// pmin/pmax lower to a single minps/maxps on x86 (IEEE min/max take seven instructions);
-// argument order makes NaN inputs propagate like onnxruntime's max(x, 0).
+// pmin/pmax lower to a single minps/maxps on x86 (IEEE min/max take seven instructions).
+// pmax(a, b) = a < b ? b : a, so with the input first a NaN input comes out unchanged (NaN),
+// as the ONNX reference and onnxruntime give.
 @inline
 export function applyAct(v: v128, act: i32, p0: f32, p1: f32): v128 {
   if (act == ACT_NONE) return v;
-  if (act == ACT_RELU) return f32x4.pmax(f32x4.splat(0), v);
-  if (act == ACT_CLIP) return f32x4.pmin(f32x4.splat(p1), f32x4.pmax(f32x4.splat(p0), v));
+  if (act == ACT_RELU) return f32x4.pmax(v, f32x4.splat(0));
+  if (act == ACT_CLIP) return f32x4.pmin(f32x4.pmax(v, f32x4.splat(p0)), f32x4.splat(p1));
   if (act == ACT_LEAKY_RELU) {
     const neg = f32x4.lt(v, f32x4.splat(0));
     return v128.bitselect(f32x4.mul(v, f32x4.splat(p0)), v, neg);
