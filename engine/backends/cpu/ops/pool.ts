@@ -1,0 +1,70 @@
+// Pooling on the CPU backend: the WASM pool kernels (1–3 spatial dims), MaxPool's Indices output
+// through the convenience path (it is a copy; only conformance-style graphs ask for it).
+import {
+  averagePoolF32Ptr,
+  globalAveragePoolF32Ptr,
+  globalMaxPoolF32Ptr,
+  maxPoolF32,
+  maxPoolF32Ptr,
+  type PoolOptions,
+} from '../../../../kernels/pool.js';
+import type { PoolParams } from '../../../ops/conv-ops.js';
+import { defineCpuKernel, type CpuPrepareContext } from '../kernel-def.js';
+
+function f32Only(ctx: CpuPrepareContext<unknown>): void {
+  const x = ctx.inputs[0]!;
+  if (x.dtype !== 'float32') throw ctx.error('UnsupportedFeature', `input X is ${x.dtype}; float32 pooling only on the CPU backend (int8 pooling runs in quantized graphs)`);
+}
+
+function options(p: PoolParams): PoolOptions {
+  const s = p.spatial;
+  return { kernel: s.kernel, strides: s.strides, pads: s.pads, dilations: s.dilations, ceilMode: s.ceilMode, autoPad: s.autoPad };
+}
+
+defineCpuKernel<PoolParams>({
+  type: 'MaxPool',
+  prepare: (ctx) => {
+    f32Only(ctx);
+    const x = ctx.inputs[0]!;
+    const [y, indices] = ctx.outputs;
+    const opts = options(ctx.params);
+    if (!indices) return () => void maxPoolF32Ptr(ctx.rt, x.ptr, x.dims, y.ptr, opts);
+    const storageOrder = ctx.params.storageOrder as 0 | 1;
+    return () => {
+      const r = maxPoolF32(ctx.rt, (ctx.view(x) as Float32Array).slice(), x.dims, { ...opts, indices: true, storageOrder });
+      (ctx.view(y) as Float32Array).set(r.data);
+      (ctx.view(indices) as BigInt64Array).set(r.indices!);
+    };
+  },
+});
+
+defineCpuKernel<PoolParams>({
+  type: 'AveragePool',
+  prepare: (ctx) => {
+    f32Only(ctx);
+    const x = ctx.inputs[0]!;
+    const y = ctx.outputs[0];
+    const opts = { ...options(ctx.params), countIncludePad: ctx.params.countIncludePad };
+    return () => void averagePoolF32Ptr(ctx.rt, x.ptr, x.dims, y.ptr, opts);
+  },
+});
+
+defineCpuKernel({
+  type: 'GlobalAveragePool',
+  prepare: (ctx) => {
+    f32Only(ctx);
+    const x = ctx.inputs[0]!;
+    const y = ctx.outputs[0];
+    return () => void globalAveragePoolF32Ptr(ctx.rt, x.ptr, x.dims, y.ptr);
+  },
+});
+
+defineCpuKernel({
+  type: 'GlobalMaxPool',
+  prepare: (ctx) => {
+    f32Only(ctx);
+    const x = ctx.inputs[0]!;
+    const y = ctx.outputs[0];
+    return () => void globalMaxPoolF32Ptr(ctx.rt, x.ptr, x.dims, y.ptr);
+  },
+});
