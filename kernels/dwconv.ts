@@ -120,6 +120,19 @@ function checkPacked(rt: Runtime, packed: PackedDepthwiseF32): void {
   rt.arena.check(packed.ptr, packed.floats * 4, `${WHERE} packed weights`);
 }
 
+// One scratch block per runtime (padded row ring of the WASM kernel), grown on demand and kept:
+// allocating per call could grow memory, and so detach the caller's views, on every call.
+const scratchBlocks = new WeakMap<Runtime, { ptr: number; bytes: number }>();
+
+function scratchFor(rt: Runtime, bytes: number): number {
+  const have = scratchBlocks.get(rt);
+  if (have && have.bytes >= bytes) return have.ptr;
+  if (have) rt.arena.free(have.ptr);
+  const ptr = rt.arena.alloc(bytes, `${WHERE} scratch`);
+  scratchBlocks.set(rt, { ptr, bytes });
+  return ptr;
+}
+
 /** The reference runtime's path: unpack the arena block into plain arrays for the oracle. */
 function runReference(rt: Runtime, inputPtr: number, packed: PackedDepthwiseF32, outputPtr: number, g: Geometry, act: Activation | undefined): void {
   const { N, C, H, W } = g;
@@ -162,8 +175,10 @@ export function depthwiseConv2dF32Ptr(
     runReference(rt, inputPtr, packed, outputPtr, g, opts.activation);
     return g.outDims;
   }
-  rt.wasm.dwconv_f32(
-    inputPtr, packed.ptr, outputPtr, N, C, g.mult, H, W, packed.kernelH, packed.kernelW,
+  const wasm = rt.wasm;
+  const scratch = scratchFor(rt, wasm.dwconv_scratch_bytes(W, packed.kernelH, packed.kernelW, g.strides[0], g.strides[1], g.dilations[0], g.dilations[1], g.pads[1], OW));
+  wasm.dwconv_f32(
+    inputPtr, packed.ptr, outputPtr, scratch, N, C, g.mult, H, W, packed.kernelH, packed.kernelW,
     g.strides[0], g.strides[1], g.dilations[0], g.dilations[1], g.pads[0], g.pads[1], OH, OW, code, p0, p1,
   );
   return g.outDims;

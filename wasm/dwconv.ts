@@ -1,60 +1,88 @@
 // Direct depthwise convolution, NCHW float32.
 //
-// Each (image, output channel) plane is split into an interior, where every tap of an output
-// lies inside the input, and a border. Interior outputs are computed 4 at a time along the
-// output width with no bounds checks: for stride 1 the taps of 4 neighbouring outputs are 4
-// neighbouring inputs (one unaligned load), for stride 2 they are the even or odd lanes of two
-// loads. Border rows (some tap rows in the padding) skip those rows; border columns are scalar.
-// 3x3 and 5x5 with stride 1 or 2 (MobileNet / EfficientNet) have unrolled interiors.
+// Outputs are computed 4 at a time along the output width. For stride 1 the taps of 4
+// neighbouring outputs are 4 neighbouring inputs (one unaligned load); for stride 2 they are
+// the even or odd lanes of two loads. Padding costs no branches: each input row is copied once
+// per plane into a ring of zero-padded rows (scratch), and tap rows above or below the image
+// point at a shared zero row, so every chunk of 4 outputs runs the same straight-line code.
+// (Scalar border outputs with bounds checks cost as much as the whole vector interior of a
+// 112-wide MobileNet row; the row copy costs about a tenth of it.)
+// 3x3 (weights held in registers) and 5x5 with horizontal stride 1 or 2 have unrolled
+// chunks; any other kernel, stride or dilation takes the general chunk.
 //
 // Packed weights (kernels/dwconv.ts packs them): per output channel (1 + kH*kW) vectors of
-// four equal floats: the bias, then the taps in row-major order. Pre-splatted so the inner
-// loops load a ready vector instead of broadcasting.
+// four equal floats: the bias, then the taps in row-major order, so the loops load ready
+// vectors instead of broadcasting.
 //
-// Reads may run up to 12 bytes past the last input element (stride-2 loads); the arena pads
-// every block by 16 bytes for that.
-import { applyAct, applyActScalar, ACT_NONE, ACT_RELU, ACT_CLIP } from './lib/activation';
+// Input rows are copied with vector loads that may read up to 12 bytes past the last input
+// element; the arena pads every block by 16 bytes for that.
+import { applyAct, ACT_NONE, ACT_RELU, ACT_CLIP } from './lib/activation';
 import { madd } from './lib/vmath';
 
-// Geometry of the current call, set once by dwconv_f32 (saves threading 15 arguments
-// through every helper; hot loops copy what they need into locals).
+// Geometry of the current call, set once by dwconv_f32.
 let gH: i32 = 0, gW: i32 = 0, gKH: i32 = 0, gKW: i32 = 0;
 let gSH: i32 = 0, gSW: i32 = 0, gDH: i32 = 0, gDW: i32 = 0;
 let gPT: i32 = 0, gPL: i32 = 0, gOH: i32 = 0, gOW: i32 = 0;
-// Output columns [gOXA, gOXB) and rows [gOYA, gOYB) have all taps inside the input.
-let gOXA: i32 = 0, gOXB: i32 = 0, gOYA: i32 = 0, gOYB: i32 = 0;
 let gAct: i32 = 0, gP0: f32 = 0, gP1: f32 = 0;
+// Scratch: gRingRows padded rows of gRowBytes (the taps' rows and the next output row's), then the zero row, then kH row pointers.
+let gRing: usize = 0, gRingRows: i32 = 0, gRowBytes: usize = 0, gZeroRow: usize = 0, gRowPtrs: usize = 0;
 
-/** First output index whose first tap is inside the input, and one past the last whose last tap is. */
-function interiorBegin(pad: i32, stride: i32, out: i32): i32 {
-  return min((pad + stride - 1) / stride, out);
-}
-function interiorEnd(size: i32, k: i32, stride: i32, dil: i32, pad: i32, out: i32, begin: i32): i32 {
-  const num = size - 1 - (k - 1) * dil + pad;
-  if (num < 0) return begin;
-  return max(begin, min(num / stride + 1, out));
+function paddedRowFloats(W: i32, kW: i32, sw: i32, dw: i32, pl: i32, OW: i32): i32 {
+  // Wide enough for the data and for every load of the last (possibly partial) chunk:
+  // stride-2 chunks read up to 12 floats past their first tap.
+  const chunks = (OW + 3) >> 2;
+  const reach = chunks * 4 * sw + (kW - 1) * dw + 16;
+  return (max(pl + W, reach) + 3) & ~3;
 }
 
-// Outputs [ox0, ox1) of row oy, scalar, with bounds checks on every tap.
-function scalarOutputs(inP: usize, wc: usize, outP: usize, oy: i32, ox0: i32, ox1: i32): void {
-  const H = gH, W = gW, kH = gKH, kW = gKW;
+/** Bytes of scratch dwconv_f32 needs for this geometry (16-byte aligned pieces). */
+export function dwconv_scratch_bytes(W: i32, kH: i32, kW: i32, sh: i32, sw: i32, dh: i32, dw: i32, pl: i32, OW: i32): i32 {
+  const ringRows = (kH - 1) * dh + 1 + sh;
+  return (ringRows + 1) * paddedRowFloats(W, kW, sw, dw, pl, OW) * 4 + ((kH * 4 + 15) & ~15);
+}
+
+// Copy n floats; the last vector overlaps the previous one so nothing past dst[n) is written.
+@inline
+function copyRow(dst: usize, src: usize, n: i32): void {
+  if (n < 4) {
+    for (let i = 0; i < n; i++) store<f32>(dst + <usize>i * 4, load<f32>(src + <usize>i * 4));
+    return;
+  }
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + <usize>i * 4, v128.load(src + <usize>i * 4));
+  if (i < n) v128.store(dst + <usize>(n - 4) * 4, v128.load(src + <usize>(n - 4) * 4));
+}
+
+// Before output row oy: copy the input rows it needs that are not in the ring yet and point
+// gRowPtrs[ky] at padded column 0 of each tap row. Returns the new highest copied row.
+@inline
+function prepareRows(inP: usize, oy: i32, copied: i32): i32 {
   const iy0 = oy * gSH - gPT;
-  const bias = load<f32>(wc);
-  for (let ox = ox0; ox < ox1; ox++) {
-    const ix0 = ox * gSW - gPL;
-    let acc = bias;
-    for (let ky = 0; ky < kH; ky++) {
-      const iy = iy0 + ky * gDH;
-      if (iy < 0 || iy >= H) continue;
-      const row = inP + <usize>(iy * W) * 4;
-      const wrow = wc + <usize>(1 + ky * kW) * 16;
-      for (let kx = 0; kx < kW; kx++) {
-        const ix = ix0 + kx * gDW;
-        if (ix < 0 || ix >= W) continue;
-        acc += load<f32>(row + <usize>ix * 4) * load<f32>(wrow + <usize>kx * 16);
-      }
-    }
-    store<f32>(outP + <usize>(oy * gOW + ox) * 4, applyActScalar(acc, gAct, gP0, gP1));
+  // Also copy the rows of the next output row: read right after their (misaligned) stores,
+  // loads would wait for the stores to commit instead of being forwarded.
+  const last = min(iy0 + gSH + (gKH - 1) * gDH, gH - 1);
+  const padOff = <usize>gPL * 4;
+  for (let iy = max(copied + 1, iy0); iy <= last; iy++) {
+    if (iy < 0) continue;
+    copyRow(gRing + <usize>(iy % gRingRows) * gRowBytes + padOff, inP + <usize>(iy * gW) * 4, gW);
+    copied = iy;
+  }
+  for (let ky = 0; ky < gKH; ky++) {
+    const iy = iy0 + ky * gDH;
+    const row = iy >= 0 && iy < gH ? gRing + <usize>(iy % gRingRows) * gRowBytes : gZeroRow;
+    store<usize>(gRowPtrs + <usize>ky * 4, row);
+  }
+  return copied;
+}
+
+// The first n (1..3) lanes of v.
+@inline
+function storePartial(o: usize, v: v128, n: i32): void {
+  if (n & 2) {
+    v128.store64_lane(o, v, 0);
+    if (n & 1) v128.store32_lane(o, v, 2, 8);
+  } else {
+    v128.store32_lane(o, v, 0);
   }
 }
 
@@ -70,82 +98,38 @@ function loadStrided(p: usize, sw: i32): v128 {
   return f32x4.replace_lane(v, 3, load<f32>(p + step * 3));
 }
 
-// Row oy for any kernel, stride and dilation: vector over the interior columns (tap rows in
-// the padding are skipped), scalar over the border columns.
-function generalRow(inP: usize, wc: usize, outP: usize, oy: i32): void {
-  const W = gW, kW = gKW, sw = gSW, dw = gDW, act = gAct, p0 = gP0, p1 = gP1;
-  const oxA = gOXA, n = (gOXB - oxA) & ~3;
-  const iy0 = oy * gSH - gPT;
-  let kyLo = 0, kyHi = gKH;
-  while (kyLo < kyHi && iy0 + kyLo * gDH < 0) kyLo++;
-  while (kyHi > kyLo && iy0 + (kyHi - 1) * gDH >= gH) kyHi--;
-  scalarOutputs(inP, wc, outP, oy, 0, oxA);
-  const bias = v128.load(wc);
-  const colStep = <usize>dw * 4;
-  let o = outP + <usize>(oy * gOW + oxA) * 4;
-  let x = inP + <usize>(oxA * sw - gPL) * 4;
-  for (let i = 0; i < n; i += 4) {
-    let acc = bias;
-    for (let ky = kyLo; ky < kyHi; ky++) {
-      let p = x + <usize>((iy0 + ky * gDH) * W) * 4;
-      let wk = wc + <usize>(1 + ky * kW) * 16;
-      for (let kx = 0; kx < kW; kx++) {
-        acc = madd(loadStrided(p, sw), v128.load(wk), acc);
-        p += colStep;
-        wk += 16;
-      }
+// Any kernel, stride and dilation; weights loaded next to the inputs.
+@inline
+function chunkGeneral(x: usize, wc: usize, kH: i32, kW: i32, sw: i32, colStep: usize): v128 {
+  let acc = v128.load(wc);
+  let wk = wc + 16;
+  for (let ky = 0; ky < kH; ky++) {
+    let p = load<usize>(gRowPtrs + <usize>ky * 4) + x;
+    for (let kx = 0; kx < kW; kx++) {
+      acc = madd(loadStrided(p, sw), v128.load(wk), acc);
+      p += colStep;
+      wk += 16;
     }
-    v128.store(o, applyAct(acc, act, p0, p1));
-    o += 16;
-    x += <usize>sw * 16;
   }
-  scalarOutputs(inP, wc, outP, oy, oxA + n, gOW);
+  return acc;
 }
 
 function generalPlane(inP: usize, wc: usize, outP: usize): void {
-  for (let oy = 0, OH = gOH; oy < OH; oy++) generalRow(inP, wc, outP, oy);
-}
-
-// 3x3, dilation 1, horizontal stride SW (1 or 2), any vertical stride. Interior rows keep all
-// nine weights in registers.
-@inline
-function plane3x3(inP: usize, wc: usize, outP: usize, SW: i32, act: i32, p0: f32, p1: f32): void {
-  const W = gW, OW = gOW, rowBytes = <usize>W * 4;
-  const oxA = gOXA, n = (gOXB - oxA) & ~3;
-  const b = v128.load(wc);
-  const w0 = v128.load(wc, 16), w1 = v128.load(wc, 32), w2 = v128.load(wc, 48);
-  const w3 = v128.load(wc, 64), w4 = v128.load(wc, 80), w5 = v128.load(wc, 96);
-  const w6 = v128.load(wc, 112), w7 = v128.load(wc, 128), w8 = v128.load(wc, 144);
-  for (let oy = 0; oy < gOYA; oy++) generalRow(inP, wc, outP, oy);
-  for (let oy = gOYA, end = gOYB; oy < end; oy++) {
-    scalarOutputs(inP, wc, outP, oy, 0, oxA);
-    let r0 = inP + <usize>((oy * gSH - gPT) * W + oxA * SW - gPL) * 4;
-    let o = outP + <usize>(oy * OW + oxA) * 4;
-    for (let i = 0; i < n; i += 4) {
-      const r1 = r0 + rowBytes, r2 = r1 + rowBytes;
-      let acc = b;
-      if (SW == 1) {
-        acc = madd(v128.load(r0), w0, acc);
-        acc = madd(v128.load(r0, 4), w1, acc);
-        acc = madd(v128.load(r0, 8), w2, acc);
-        acc = madd(v128.load(r1), w3, acc);
-        acc = madd(v128.load(r1, 4), w4, acc);
-        acc = madd(v128.load(r1, 8), w5, acc);
-        acc = madd(v128.load(r2), w6, acc);
-        acc = madd(v128.load(r2, 4), w7, acc);
-        acc = madd(v128.load(r2, 8), w8, acc);
-      } else {
-        acc = row3s2(r0, w0, w1, w2, acc);
-        acc = row3s2(r1, w3, w4, w5, acc);
-        acc = row3s2(r2, w6, w7, w8, acc);
-      }
-      v128.store(o, applyAct(acc, act, p0, p1));
+  const OW = gOW, kH = gKH, kW = gKW, sw = gSW, act = gAct, p0 = gP0, p1 = gP1;
+  const colStep = <usize>gDW * 4, chunkStep = <usize>sw * 16;
+  const full = OW >> 2, rest = OW & 3;
+  let copied = -1;
+  for (let oy = 0; oy < gOH; oy++) {
+    copied = prepareRows(inP, oy, copied);
+    let o = outP + <usize>(oy * OW) * 4;
+    let x: usize = 0;
+    for (let c = 0; c < full; c++) {
+      v128.store(o, applyAct(chunkGeneral(x, wc, kH, kW, sw, colStep), act, p0, p1));
       o += 16;
-      r0 += <usize>SW * 16;
+      x += chunkStep;
     }
-    scalarOutputs(inP, wc, outP, oy, oxA + n, OW);
+    if (rest) storePartial(o, applyAct(chunkGeneral(x, wc, kH, kW, sw, colStep), act, p0, p1), rest);
   }
-  for (let oy = max(gOYA, gOYB); oy < gOH; oy++) generalRow(inP, wc, outP, oy);
 }
 
 // Taps x, x+1, x+2 of four stride-2 outputs from inputs x .. x+8.
@@ -158,8 +142,54 @@ function row3s2(r: usize, wa: v128, wb: v128, wc: v128, acc: v128): v128 {
   return madd(even2, wc, madd(odd, wb, madd(even, wa, acc)));
 }
 
-// 5x5, dilation 1, horizontal stride SW (1 or 2). 25 weights do not fit in registers: they
-// are loaded (pre-splatted) next to the inputs.
+@inline
+function chunk3x3(r0: usize, r1: usize, r2: usize, SW: i32, b: v128,
+  w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, w8: v128): v128 {
+  let acc = b;
+  if (SW == 1) {
+    acc = madd(v128.load(r0), w0, acc);
+    acc = madd(v128.load(r0, 4), w1, acc);
+    acc = madd(v128.load(r0, 8), w2, acc);
+    acc = madd(v128.load(r1), w3, acc);
+    acc = madd(v128.load(r1, 4), w4, acc);
+    acc = madd(v128.load(r1, 8), w5, acc);
+    acc = madd(v128.load(r2), w6, acc);
+    acc = madd(v128.load(r2, 4), w7, acc);
+    return madd(v128.load(r2, 8), w8, acc);
+  }
+  acc = row3s2(r0, w0, w1, w2, acc);
+  acc = row3s2(r1, w3, w4, w5, acc);
+  return row3s2(r2, w6, w7, w8, acc);
+}
+
+// 3x3, dilation 1, horizontal stride SW (1 or 2), any vertical stride: all nine weights stay
+// in registers.
+@inline
+function plane3x3(inP: usize, wc: usize, outP: usize, SW: i32, act: i32, p0: f32, p1: f32): void {
+  const OW = gOW, full = OW >> 2, rest = OW & 3, chunkStep = <usize>SW * 16;
+  const b = v128.load(wc);
+  const w0 = v128.load(wc, 16), w1 = v128.load(wc, 32), w2 = v128.load(wc, 48);
+  const w3 = v128.load(wc, 64), w4 = v128.load(wc, 80), w5 = v128.load(wc, 96);
+  const w6 = v128.load(wc, 112), w7 = v128.load(wc, 128), w8 = v128.load(wc, 144);
+  let copied = -1;
+  for (let oy = 0; oy < gOH; oy++) {
+    copied = prepareRows(inP, oy, copied);
+    let r0 = load<usize>(gRowPtrs), r1 = load<usize>(gRowPtrs, 4), r2 = load<usize>(gRowPtrs, 8);
+    let o = outP + <usize>(oy * OW) * 4;
+    for (let c = 0; c < full; c++) {
+      const acc = chunk3x3(r0, r1, r2, SW, b, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+      v128.store(o, applyAct(acc, act, p0, p1));
+      o += 16;
+      r0 += chunkStep; r1 += chunkStep; r2 += chunkStep;
+    }
+    if (rest) {
+      const acc = chunk3x3(r0, r1, r2, SW, b, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+      storePartial(o, applyAct(acc, act, p0, p1), rest);
+    }
+  }
+}
+
+// One 5-tap row of a 5x5 chunk, horizontal stride SW (1 or 2).
 @inline
 function row5(r: usize, wk: usize, SW: i32, acc: v128): v128 {
   if (SW == 1) {
@@ -183,28 +213,31 @@ function row5(r: usize, wk: usize, SW: i32, acc: v128): v128 {
 }
 
 @inline
+function chunk5x5(r0: usize, r1: usize, r2: usize, r3: usize, r4: usize, wc: usize, SW: i32): v128 {
+  let acc = row5(r0, wc + 16, SW, v128.load(wc));
+  acc = row5(r1, wc + 96, SW, acc);
+  acc = row5(r2, wc + 176, SW, acc);
+  acc = row5(r3, wc + 256, SW, acc);
+  return row5(r4, wc + 336, SW, acc);
+}
+
+// 5x5, dilation 1: 25 weights do not fit in registers, they are loaded beside the inputs.
+@inline
 function plane5x5(inP: usize, wc: usize, outP: usize, SW: i32, act: i32, p0: f32, p1: f32): void {
-  const W = gW, OW = gOW, rowBytes = <usize>W * 4;
-  const oxA = gOXA, n = (gOXB - oxA) & ~3;
-  const b = v128.load(wc);
-  for (let oy = 0; oy < gOYA; oy++) generalRow(inP, wc, outP, oy);
-  for (let oy = gOYA, end = gOYB; oy < end; oy++) {
-    scalarOutputs(inP, wc, outP, oy, 0, oxA);
-    let r = inP + <usize>((oy * gSH - gPT) * W + oxA * SW - gPL) * 4;
-    let o = outP + <usize>(oy * OW + oxA) * 4;
-    for (let i = 0; i < n; i += 4) {
-      let acc = row5(r, wc + 16, SW, b);
-      acc = row5(r + rowBytes, wc + 96, SW, acc);
-      acc = row5(r + rowBytes * 2, wc + 176, SW, acc);
-      acc = row5(r + rowBytes * 3, wc + 256, SW, acc);
-      acc = row5(r + rowBytes * 4, wc + 336, SW, acc);
-      v128.store(o, applyAct(acc, act, p0, p1));
+  const OW = gOW, full = OW >> 2, rest = OW & 3, chunkStep = <usize>SW * 16;
+  let copied = -1;
+  for (let oy = 0; oy < gOH; oy++) {
+    copied = prepareRows(inP, oy, copied);
+    let r0 = load<usize>(gRowPtrs), r1 = load<usize>(gRowPtrs, 4), r2 = load<usize>(gRowPtrs, 8);
+    let r3 = load<usize>(gRowPtrs, 12), r4 = load<usize>(gRowPtrs, 16);
+    let o = outP + <usize>(oy * OW) * 4;
+    for (let c = 0; c < full; c++) {
+      v128.store(o, applyAct(chunk5x5(r0, r1, r2, r3, r4, wc, SW), act, p0, p1));
       o += 16;
-      r += <usize>SW * 16;
+      r0 += chunkStep; r1 += chunkStep; r2 += chunkStep; r3 += chunkStep; r4 += chunkStep;
     }
-    scalarOutputs(inP, wc, outP, oy, oxA + n, OW);
+    if (rest) storePartial(o, applyAct(chunk5x5(r0, r1, r2, r3, r4, wc, SW), act, p0, p1), rest);
   }
-  for (let oy = max(gOYA, gOYB); oy < gOH; oy++) generalRow(inP, wc, outP, oy);
 }
 
 // One copy of each unrolled plane per common activation, so the epilogue folds to a constant
@@ -241,21 +274,24 @@ function plane5x5s2(inP: usize, wc: usize, outP: usize): void {
 const PLANE_GENERAL: i32 = 0, PLANE_3X3S1: i32 = 1, PLANE_3X3S2: i32 = 2, PLANE_5X5S1: i32 = 3, PLANE_5X5S2: i32 = 4;
 
 /**
- * input [N, C, H, W]; output [N, C*mult, OH, OW]; weights packed as above. The caller has
- * validated every argument and computed OH, OW.
+ * input [N, C, H, W]; output [N, C*mult, OH, OW]; weights packed as above; scratch of
+ * dwconv_scratch_bytes(...) bytes. The caller has validated every argument and computed OH, OW.
  */
 export function dwconv_f32(
-  input: usize, weights: usize, output: usize,
+  input: usize, weights: usize, output: usize, scratch: usize,
   N: i32, C: i32, mult: i32, H: i32, W: i32,
   kH: i32, kW: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32,
   OH: i32, OW: i32, act: i32, p0: f32, p1: f32,
 ): void {
   gH = H; gW = W; gKH = kH; gKW = kW; gSH = sh; gSW = sw; gDH = dh; gDW = dw;
   gPT = pt; gPL = pl; gOH = OH; gOW = OW; gAct = act; gP0 = p0; gP1 = p1;
-  gOXA = interiorBegin(pl, sw, OW);
-  gOXB = interiorEnd(W, kW, sw, dw, pl, OW, gOXA);
-  gOYA = interiorBegin(pt, sh, OH);
-  gOYB = interiorEnd(H, kH, sh, dh, pt, OH, gOYA);
+  gRingRows = (kH - 1) * dh + 1 + sh;
+  gRowBytes = <usize>paddedRowFloats(W, kW, sw, dw, pl, OW) * 4;
+  gRing = scratch;
+  gZeroRow = scratch + <usize>gRingRows * gRowBytes;
+  gRowPtrs = gZeroRow + gRowBytes;
+  // Padding columns are never written after this: row copies fill only the data columns.
+  memory.fill(scratch, 0, gRowPtrs - scratch);
   let kind = PLANE_GENERAL;
   if (dh == 1 && dw == 1 && kH == kW && (sw == 1 || sw == 2)) {
     if (kH == 3) kind = sw == 1 ? PLANE_3X3S1 : PLANE_3X3S2;
