@@ -2,11 +2,9 @@
 //
 // Outputs are computed 4 at a time along the output width. For stride 1 the taps of 4
 // neighbouring outputs are 4 neighbouring inputs (one unaligned load); for stride 2 they are
-// the even or odd lanes of two loads. Padding costs no branches: each input row is copied once
-// per plane into a ring of zero-padded rows (scratch), and tap rows above or below the image
-// point at a shared zero row, so every chunk of 4 outputs runs the same straight-line code.
-// (Scalar border outputs with bounds checks cost as much as the whole vector interior of a
-// 112-wide MobileNet row; the row copy costs about a tenth of it.)
+// the even or odd lanes of two loads. Padding costs no branches: input rows go through a ring
+// of zero-padded rows (lib/padded-rows.ts), so every chunk of 4 outputs runs the same
+// straight-line code.
 // 3x3 (weights held in registers) and 5x5 with horizontal stride 1 or 2 have unrolled
 // chunks; any other kernel, stride or dilation takes the general chunk.
 //
@@ -18,84 +16,15 @@
 // element; the arena pads every block by 16 bytes for that.
 import { applyAct, ACT_NONE, ACT_RELU, ACT_CLIP } from './lib/activation';
 import { madd } from './lib/vmath';
+import { initPaddedRows, loadStrided, paddedRowsBytes, preparePaddedRows, storePartial, tapRow } from './lib/padded-rows';
 
 // Geometry of the current call, set once by dwconv_f32.
-let gH: i32 = 0, gW: i32 = 0, gKH: i32 = 0, gKW: i32 = 0;
-let gSH: i32 = 0, gSW: i32 = 0, gDH: i32 = 0, gDW: i32 = 0;
-let gPT: i32 = 0, gPL: i32 = 0, gOH: i32 = 0, gOW: i32 = 0;
+let gKH: i32 = 0, gKW: i32 = 0, gSW: i32 = 0, gDW: i32 = 0, gOH: i32 = 0, gOW: i32 = 0;
 let gAct: i32 = 0, gP0: f32 = 0, gP1: f32 = 0;
-// Scratch: gRingRows padded rows of gRowBytes (the taps' rows and the next output row's), then the zero row, then kH row pointers.
-let gRing: usize = 0, gRingRows: i32 = 0, gRowBytes: usize = 0, gZeroRow: usize = 0, gRowPtrs: usize = 0;
 
-function paddedRowFloats(W: i32, kW: i32, sw: i32, dw: i32, pl: i32, OW: i32): i32 {
-  // Wide enough for the data and for every load of the last (possibly partial) chunk:
-  // stride-2 chunks read up to 12 floats past their first tap.
-  const chunks = (OW + 3) >> 2;
-  const reach = chunks * 4 * sw + (kW - 1) * dw + 16;
-  return (max(pl + W, reach) + 3) & ~3;
-}
-
-/** Bytes of scratch dwconv_f32 needs for this geometry (16-byte aligned pieces). */
+/** Bytes of scratch dwconv_f32 needs for this geometry. */
 export function dwconv_scratch_bytes(W: i32, kH: i32, kW: i32, sh: i32, sw: i32, dh: i32, dw: i32, pl: i32, OW: i32): i32 {
-  const ringRows = (kH - 1) * dh + 1 + sh;
-  return (ringRows + 1) * paddedRowFloats(W, kW, sw, dw, pl, OW) * 4 + ((kH * 4 + 15) & ~15);
-}
-
-// Copy n floats; the last vector overlaps the previous one so nothing past dst[n) is written.
-@inline
-function copyRow(dst: usize, src: usize, n: i32): void {
-  if (n < 4) {
-    for (let i = 0; i < n; i++) store<f32>(dst + <usize>i * 4, load<f32>(src + <usize>i * 4));
-    return;
-  }
-  let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(dst + <usize>i * 4, v128.load(src + <usize>i * 4));
-  if (i < n) v128.store(dst + <usize>(n - 4) * 4, v128.load(src + <usize>(n - 4) * 4));
-}
-
-// Before output row oy: copy the input rows it needs that are not in the ring yet and point
-// gRowPtrs[ky] at padded column 0 of each tap row. Returns the new highest copied row.
-@inline
-function prepareRows(inP: usize, oy: i32, copied: i32): i32 {
-  const iy0 = oy * gSH - gPT;
-  // Also copy the rows of the next output row: read right after their (misaligned) stores,
-  // loads would wait for the stores to commit instead of being forwarded.
-  const last = min(iy0 + gSH + (gKH - 1) * gDH, gH - 1);
-  const padOff = <usize>gPL * 4;
-  for (let iy = max(copied + 1, iy0); iy <= last; iy++) {
-    if (iy < 0) continue;
-    copyRow(gRing + <usize>(iy % gRingRows) * gRowBytes + padOff, inP + <usize>(iy * gW) * 4, gW);
-    copied = iy;
-  }
-  for (let ky = 0; ky < gKH; ky++) {
-    const iy = iy0 + ky * gDH;
-    const row = iy >= 0 && iy < gH ? gRing + <usize>(iy % gRingRows) * gRowBytes : gZeroRow;
-    store<usize>(gRowPtrs + <usize>ky * 4, row);
-  }
-  return copied;
-}
-
-// The first n (1..3) lanes of v.
-@inline
-function storePartial(o: usize, v: v128, n: i32): void {
-  if (n & 2) {
-    v128.store64_lane(o, v, 0);
-    if (n & 1) v128.store32_lane(o, v, 2, 8);
-  } else {
-    v128.store32_lane(o, v, 0);
-  }
-}
-
-// Four outputs' taps at p, p + s, p + 2s, p + 3s (s = stride in floats).
-@inline
-function loadStrided(p: usize, sw: i32): v128 {
-  if (sw == 1) return v128.load(p);
-  if (sw == 2) return f32x4.shuffle(v128.load(p), v128.load(p, 16), 0, 2, 4, 6);
-  const step = <usize>sw * 4;
-  let v = f32x4.splat(load<f32>(p));
-  v = f32x4.replace_lane(v, 1, load<f32>(p + step));
-  v = f32x4.replace_lane(v, 2, load<f32>(p + step * 2));
-  return f32x4.replace_lane(v, 3, load<f32>(p + step * 3));
+  return paddedRowsBytes(W, kH, kW, sh, sw, dh, dw, pl, OW);
 }
 
 // Any kernel, stride and dilation; weights loaded next to the inputs.
@@ -104,7 +33,7 @@ function chunkGeneral(x: usize, wc: usize, kH: i32, kW: i32, sw: i32, colStep: u
   let acc = v128.load(wc);
   let wk = wc + 16;
   for (let ky = 0; ky < kH; ky++) {
-    let p = load<usize>(gRowPtrs + <usize>ky * 4) + x;
+    let p = tapRow(ky) + x;
     for (let kx = 0; kx < kW; kx++) {
       acc = madd(loadStrided(p, sw), v128.load(wk), acc);
       p += colStep;
@@ -120,7 +49,7 @@ function generalPlane(inP: usize, wc: usize, outP: usize): void {
   const full = OW >> 2, rest = OW & 3;
   let copied = -1;
   for (let oy = 0; oy < gOH; oy++) {
-    copied = prepareRows(inP, oy, copied);
+    copied = preparePaddedRows(inP, oy, copied);
     let o = outP + <usize>(oy * OW) * 4;
     let x: usize = 0;
     for (let c = 0; c < full; c++) {
@@ -173,8 +102,8 @@ function plane3x3(inP: usize, wc: usize, outP: usize, SW: i32, act: i32, p0: f32
   const w6 = v128.load(wc, 112), w7 = v128.load(wc, 128), w8 = v128.load(wc, 144);
   let copied = -1;
   for (let oy = 0; oy < gOH; oy++) {
-    copied = prepareRows(inP, oy, copied);
-    let r0 = load<usize>(gRowPtrs), r1 = load<usize>(gRowPtrs, 4), r2 = load<usize>(gRowPtrs, 8);
+    copied = preparePaddedRows(inP, oy, copied);
+    let r0 = tapRow(0), r1 = tapRow(1), r2 = tapRow(2);
     let o = outP + <usize>(oy * OW) * 4;
     for (let c = 0; c < full; c++) {
       const acc = chunk3x3(r0, r1, r2, SW, b, w0, w1, w2, w3, w4, w5, w6, w7, w8);
@@ -227,9 +156,9 @@ function plane5x5(inP: usize, wc: usize, outP: usize, SW: i32, act: i32, p0: f32
   const OW = gOW, full = OW >> 2, rest = OW & 3, chunkStep = <usize>SW * 16;
   let copied = -1;
   for (let oy = 0; oy < gOH; oy++) {
-    copied = prepareRows(inP, oy, copied);
-    let r0 = load<usize>(gRowPtrs), r1 = load<usize>(gRowPtrs, 4), r2 = load<usize>(gRowPtrs, 8);
-    let r3 = load<usize>(gRowPtrs, 12), r4 = load<usize>(gRowPtrs, 16);
+    copied = preparePaddedRows(inP, oy, copied);
+    let r0 = tapRow(0), r1 = tapRow(1), r2 = tapRow(2);
+    let r3 = tapRow(3), r4 = tapRow(4);
     let o = outP + <usize>(oy * OW) * 4;
     for (let c = 0; c < full; c++) {
       v128.store(o, applyAct(chunk5x5(r0, r1, r2, r3, r4, wc, SW), act, p0, p1));
@@ -283,15 +212,8 @@ export function dwconv_f32(
   kH: i32, kW: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32,
   OH: i32, OW: i32, act: i32, p0: f32, p1: f32,
 ): void {
-  gH = H; gW = W; gKH = kH; gKW = kW; gSH = sh; gSW = sw; gDH = dh; gDW = dw;
-  gPT = pt; gPL = pl; gOH = OH; gOW = OW; gAct = act; gP0 = p0; gP1 = p1;
-  gRingRows = (kH - 1) * dh + 1 + sh;
-  gRowBytes = <usize>paddedRowFloats(W, kW, sw, dw, pl, OW) * 4;
-  gRing = scratch;
-  gZeroRow = scratch + <usize>gRingRows * gRowBytes;
-  gRowPtrs = gZeroRow + gRowBytes;
-  // Padding columns are never written after this: row copies fill only the data columns.
-  memory.fill(scratch, 0, gRowPtrs - scratch);
+  gKH = kH; gKW = kW; gSW = sw; gDW = dw; gOH = OH; gOW = OW; gAct = act; gP0 = p0; gP1 = p1;
+  initPaddedRows(scratch, H, W, kH, kW, sh, sw, dh, dw, pt, pl, OW, 0);
   let kind = PLANE_GENERAL;
   if (dh == 1 && dw == 1 && kH == kW && (sw == 1 || sw == 2)) {
     if (kH == 3) kind = sw == 1 ? PLANE_3X3S1 : PLANE_3X3S2;
