@@ -2,9 +2,10 @@
 //
 // Outputs are computed 4 at a time along the output width. For stride 1 the taps of 4
 // neighbouring outputs are 4 neighbouring inputs (one unaligned load); for stride 2 they are
-// the even or odd lanes of two loads. Padding costs no branches: input rows go through a ring
-// of zero-padded rows (lib/padded-rows.ts), so every chunk of 4 outputs runs the same
-// straight-line code.
+// the even or odd lanes of two loads. Padding costs no branches: chunks that touch it read
+// zero-padded copies of the row edges (lib/padded-rows.ts), the others read the input, and
+// every chunk of 4 outputs runs the same straight-line code. A row is three runs of chunks:
+// left edge (copies), interior (input), right edge and the partial last chunk (copies).
 // 3x3 (weights held in registers) and 5x5 with horizontal stride 1 or 2 have unrolled
 // chunks; any other kernel, stride or dilation takes the general chunk.
 //
@@ -12,11 +13,13 @@
 // four equal floats: the bias, then the taps in row-major order, so the loops load ready
 // vectors instead of broadcasting.
 //
-// Input rows are copied with vector loads that may read up to 12 bytes past the last input
-// element; the arena pads every block by 16 bytes for that.
+// Stride-2 chunks may load up to 12 bytes past the last input element they need; the arena
+// pads every block by 16 bytes for that.
 import { applyAct, ACT_NONE, ACT_RELU, ACT_CLIP } from './lib/activation';
 import { madd } from './lib/vmath';
-import { initPaddedRows, loadStrided, paddedRowsBytes, preparePaddedRows, storePartial, tapRow } from './lib/padded-rows';
+import {
+  directEnd, directRowPtrs, initPaddedRows, leftChunks, loadStrided, paddedRowsBytes, preparePaddedRows, ringRowPtrs, storePartial,
+} from './lib/padded-rows';
 
 // Geometry of the current call, set once by dwconv_f32.
 let gKH: i32 = 0, gKW: i32 = 0, gSW: i32 = 0, gDW: i32 = 0, gOH: i32 = 0, gOW: i32 = 0;
@@ -27,13 +30,14 @@ export function dwconv_scratch_bytes(W: i32, kH: i32, kW: i32, sh: i32, sw: i32,
   return paddedRowsBytes(W, kH, kW, sh, sw, dh, dw, pl, OW);
 }
 
-// Any kernel, stride and dilation; weights loaded next to the inputs.
+// Any kernel, stride and dilation; weights loaded next to the inputs. `ptrs` is a row
+// pointer table (ring or direct), x the chunk's first padded column in bytes.
 @inline
-function chunkGeneral(x: usize, wc: usize, kH: i32, kW: i32, sw: i32, colStep: usize): v128 {
+function chunkGeneral(ptrs: usize, x: usize, wc: usize, kH: i32, kW: i32, sw: i32, colStep: usize): v128 {
   let acc = v128.load(wc);
   let wk = wc + 16;
   for (let ky = 0; ky < kH; ky++) {
-    let p = tapRow(ky) + x;
+    let p = load<usize>(ptrs + <usize>ky * 4) + x;
     for (let kx = 0; kx < kW; kx++) {
       acc = madd(loadStrided(p, sw), v128.load(wk), acc);
       p += colStep;
@@ -43,21 +47,34 @@ function chunkGeneral(x: usize, wc: usize, kH: i32, kW: i32, sw: i32, colStep: u
   return acc;
 }
 
-function generalPlane(inP: usize, wc: usize, outP: usize): void {
-  const OW = gOW, kH = gKH, kW = gKW, sw = gSW, act = gAct, p0 = gP0, p1 = gP1;
+// Chunks [from, to) of the current output row at o; returns o past them.
+@inline
+function runGeneral(o: usize, ptrs: usize, from: i32, to: i32, wc: usize): usize {
+  const kH = gKH, kW = gKW, sw = gSW, act = gAct, p0 = gP0, p1 = gP1;
   const colStep = <usize>gDW * 4, chunkStep = <usize>sw * 16;
-  const full = OW >> 2, rest = OW & 3;
+  let x = <usize>from * chunkStep;
+  for (let c = from; c < to; c++) {
+    v128.store(o, applyAct(chunkGeneral(ptrs, x, wc, kH, kW, sw, colStep), act, p0, p1));
+    o += 16;
+    x += chunkStep;
+  }
+  return o;
+}
+
+function generalPlane(inP: usize, wc: usize, outP: usize): void {
+  const OW = gOW, full = OW >> 2, rest = OW & 3, left = leftChunks(), right = directEnd();
+  const ring = ringRowPtrs(), direct = directRowPtrs();
   let copied = -1;
   for (let oy = 0; oy < gOH; oy++) {
     copied = preparePaddedRows(inP, oy, copied);
     let o = outP + <usize>(oy * OW) * 4;
-    let x: usize = 0;
-    for (let c = 0; c < full; c++) {
-      v128.store(o, applyAct(chunkGeneral(x, wc, kH, kW, sw, colStep), act, p0, p1));
-      o += 16;
-      x += chunkStep;
+    o = runGeneral(o, ring, 0, left, wc);
+    o = runGeneral(o, direct, left, right, wc);
+    o = runGeneral(o, ring, right, full, wc);
+    if (rest) {
+      const acc = chunkGeneral(ring, <usize>full * gSW * 16, wc, gKH, gKW, gSW, <usize>gDW * 4);
+      storePartial(o, applyAct(acc, gAct, gP0, gP1), rest);
     }
-    if (rest) storePartial(o, applyAct(chunkGeneral(x, wc, kH, kW, sw, colStep), act, p0, p1), rest);
   }
 }
 
@@ -91,11 +108,26 @@ function chunk3x3(r0: usize, r1: usize, r2: usize, SW: i32, b: v128,
   return row3s2(r2, w6, w7, w8, acc);
 }
 
+@inline
+function run3x3(o: usize, ptrs: usize, from: i32, to: i32, SW: i32, b: v128,
+  w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, w8: v128,
+  act: i32, p0: f32, p1: f32): usize {
+  const chunkStep = <usize>SW * 16, x = <usize>from * chunkStep;
+  let r0 = load<usize>(ptrs) + x, r1 = load<usize>(ptrs, 4) + x, r2 = load<usize>(ptrs, 8) + x;
+  for (let c = from; c < to; c++) {
+    v128.store(o, applyAct(chunk3x3(r0, r1, r2, SW, b, w0, w1, w2, w3, w4, w5, w6, w7, w8), act, p0, p1));
+    o += 16;
+    r0 += chunkStep; r1 += chunkStep; r2 += chunkStep;
+  }
+  return o;
+}
+
 // 3x3, dilation 1, horizontal stride SW (1 or 2), any vertical stride: all nine weights stay
 // in registers.
 @inline
 function plane3x3(inP: usize, wc: usize, outP: usize, SW: i32, act: i32, p0: f32, p1: f32): void {
-  const OW = gOW, full = OW >> 2, rest = OW & 3, chunkStep = <usize>SW * 16;
+  const OW = gOW, full = OW >> 2, rest = OW & 3, left = leftChunks(), right = directEnd();
+  const ring = ringRowPtrs(), direct = directRowPtrs();
   const b = v128.load(wc);
   const w0 = v128.load(wc, 16), w1 = v128.load(wc, 32), w2 = v128.load(wc, 48);
   const w3 = v128.load(wc, 64), w4 = v128.load(wc, 80), w5 = v128.load(wc, 96);
@@ -103,16 +135,13 @@ function plane3x3(inP: usize, wc: usize, outP: usize, SW: i32, act: i32, p0: f32
   let copied = -1;
   for (let oy = 0; oy < gOH; oy++) {
     copied = preparePaddedRows(inP, oy, copied);
-    let r0 = tapRow(0), r1 = tapRow(1), r2 = tapRow(2);
     let o = outP + <usize>(oy * OW) * 4;
-    for (let c = 0; c < full; c++) {
-      const acc = chunk3x3(r0, r1, r2, SW, b, w0, w1, w2, w3, w4, w5, w6, w7, w8);
-      v128.store(o, applyAct(acc, act, p0, p1));
-      o += 16;
-      r0 += chunkStep; r1 += chunkStep; r2 += chunkStep;
-    }
+    o = run3x3(o, ring, 0, left, SW, b, w0, w1, w2, w3, w4, w5, w6, w7, w8, act, p0, p1);
+    o = run3x3(o, direct, left, right, SW, b, w0, w1, w2, w3, w4, w5, w6, w7, w8, act, p0, p1);
+    o = run3x3(o, ring, right, full, SW, b, w0, w1, w2, w3, w4, w5, w6, w7, w8, act, p0, p1);
     if (rest) {
-      const acc = chunk3x3(r0, r1, r2, SW, b, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+      const x = <usize>full * SW * 16;
+      const acc = chunk3x3(load<usize>(ring) + x, load<usize>(ring, 4) + x, load<usize>(ring, 8) + x, SW, b, w0, w1, w2, w3, w4, w5, w6, w7, w8);
       storePartial(o, applyAct(acc, act, p0, p1), rest);
     }
   }
@@ -150,22 +179,37 @@ function chunk5x5(r0: usize, r1: usize, r2: usize, r3: usize, r4: usize, wc: usi
   return row5(r4, wc + 336, SW, acc);
 }
 
+@inline
+function run5x5(o: usize, ptrs: usize, from: i32, to: i32, wc: usize, SW: i32, act: i32, p0: f32, p1: f32): usize {
+  const chunkStep = <usize>SW * 16, x = <usize>from * chunkStep;
+  let r0 = load<usize>(ptrs) + x, r1 = load<usize>(ptrs, 4) + x, r2 = load<usize>(ptrs, 8) + x;
+  let r3 = load<usize>(ptrs, 12) + x, r4 = load<usize>(ptrs, 16) + x;
+  for (let c = from; c < to; c++) {
+    v128.store(o, applyAct(chunk5x5(r0, r1, r2, r3, r4, wc, SW), act, p0, p1));
+    o += 16;
+    r0 += chunkStep; r1 += chunkStep; r2 += chunkStep; r3 += chunkStep; r4 += chunkStep;
+  }
+  return o;
+}
+
 // 5x5, dilation 1: 25 weights do not fit in registers, they are loaded beside the inputs.
 @inline
 function plane5x5(inP: usize, wc: usize, outP: usize, SW: i32, act: i32, p0: f32, p1: f32): void {
-  const OW = gOW, full = OW >> 2, rest = OW & 3, chunkStep = <usize>SW * 16;
+  const OW = gOW, full = OW >> 2, rest = OW & 3, left = leftChunks(), right = directEnd();
+  const ring = ringRowPtrs(), direct = directRowPtrs();
   let copied = -1;
   for (let oy = 0; oy < gOH; oy++) {
     copied = preparePaddedRows(inP, oy, copied);
-    let r0 = tapRow(0), r1 = tapRow(1), r2 = tapRow(2);
-    let r3 = tapRow(3), r4 = tapRow(4);
     let o = outP + <usize>(oy * OW) * 4;
-    for (let c = 0; c < full; c++) {
-      v128.store(o, applyAct(chunk5x5(r0, r1, r2, r3, r4, wc, SW), act, p0, p1));
-      o += 16;
-      r0 += chunkStep; r1 += chunkStep; r2 += chunkStep; r3 += chunkStep; r4 += chunkStep;
+    o = run5x5(o, ring, 0, left, wc, SW, act, p0, p1);
+    o = run5x5(o, direct, left, right, wc, SW, act, p0, p1);
+    o = run5x5(o, ring, right, full, wc, SW, act, p0, p1);
+    if (rest) {
+      const x = <usize>full * SW * 16;
+      const acc = chunk5x5(load<usize>(ring) + x, load<usize>(ring, 4) + x, load<usize>(ring, 8) + x,
+        load<usize>(ring, 12) + x, load<usize>(ring, 16) + x, wc, SW);
+      storePartial(o, applyAct(acc, act, p0, p1), rest);
     }
-    if (rest) storePartial(o, applyAct(chunk5x5(r0, r1, r2, r3, r4, wc, SW), act, p0, p1), rest);
   }
 }
 

@@ -1,15 +1,17 @@
 // Pooling, NCHW float32: max and average over 2-D windows (1-D runs as 2-D with H = 1), a
 // scalar 3-D fallback, and global max / average.
 //
-// 2-D pooling computes 4 outputs at a time along the output width from a ring of padded input
-// rows (lib/padded-rows.ts): the pad value is -inf for max (so padding never wins) and 0 for
-// average (so padding adds nothing). Average divides by the number of counted taps, which is
+// 2-D pooling computes 4 outputs at a time along the output width; chunks touching the padding
+// read padded copies of the row edges (lib/padded-rows.ts), the others the input. The pad
+// value is -inf for max (so padding never wins) and 0 for average (so padding adds nothing). Average divides by the number of counted taps, which is
 // separable: (counted tap rows of oy) x (counted tap columns of ox), the latter precomputed
 // per call. 3x3 stride 1 and 2 and 2x2 stride 2 reduce the tap rows first and shuffle once.
 //
 // NaN inputs never win a max (f32x4.pmax(acc, v) keeps acc when v is NaN), like the
 // reference's `v > best`.
-import { initPaddedRows, loadStrided, paddedRowsBytes, preparePaddedRows, storePartial, tapRow } from './lib/padded-rows';
+import {
+  directEnd, directRowPtrs, initPaddedRows, leftChunks, loadStrided, paddedRowsBytes, preparePaddedRows, ringRowPtrs, storePartial,
+} from './lib/padded-rows';
 
 let gKH: i32 = 0, gKW: i32 = 0, gSH: i32 = 0, gSW: i32 = 0, gDH: i32 = 0, gDW: i32 = 0;
 let gPT: i32 = 0, gOH: i32 = 0, gOW: i32 = 0;
@@ -29,12 +31,13 @@ export function pool2d_scratch_bytes(W: i32, kH: i32, kW: i32, sh: i32, sw: i32,
   return paddedRowsBytes(W, kH, kW, sh, sw, dh, dw, pl, OW) + ((OW + 3) & ~3) * 4;
 }
 
+// `ptrs`: a row pointer table (ring or direct); x: the chunk's first padded column in bytes.
 @inline
-function chunkGeneral(x: usize, isMax: bool): v128 {
+function chunkGeneral(ptrs: usize, x: usize, isMax: bool): v128 {
   const kH = gKH, kW = gKW, sw = gSW, colStep = <usize>gDW * 4;
   let acc = isMax ? f32x4.splat(<f32>-Infinity) : f32x4.splat(0);
   for (let ky = 0; ky < kH; ky++) {
-    let p = tapRow(ky) + x;
+    let p = load<usize>(ptrs + <usize>ky * 4) + x;
     for (let kx = 0; kx < kW; kx++) {
       acc = combine(acc, loadStrided(p, sw), isMax);
       p += colStep;
@@ -72,27 +75,40 @@ function chunk2x2s2(r0: usize, r1: usize, isMax: bool): v128 {
 }
 
 @inline
-function chunk(kind: i32, x: usize, r0: usize, r1: usize, r2: usize, isMax: bool): v128 {
-  if (kind == KIND_3X3S1) return chunk3x3s1(r0 + x, r1 + x, r2 + x, isMax);
-  if (kind == KIND_3X3S2) return chunk3x3s2(r0 + x, r1 + x, r2 + x, isMax);
-  if (kind == KIND_2X2S2) return chunk2x2s2(r0 + x, r1 + x, isMax);
-  return chunkGeneral(x, isMax);
+function chunk(kind: i32, ptrs: usize, x: usize, isMax: bool): v128 {
+  if (kind == KIND_3X3S1) return chunk3x3s1(load<usize>(ptrs) + x, load<usize>(ptrs, 4) + x, load<usize>(ptrs, 8) + x, isMax);
+  if (kind == KIND_3X3S2) return chunk3x3s2(load<usize>(ptrs) + x, load<usize>(ptrs, 4) + x, load<usize>(ptrs, 8) + x, isMax);
+  if (kind == KIND_2X2S2) return chunk2x2s2(load<usize>(ptrs) + x, load<usize>(ptrs, 4) + x, isMax);
+  return chunkGeneral(ptrs, x, isMax);
 }
 
 // Average: divide by (counted rows of oy) x (counted columns of each output).
 @inline
-function finish(v: v128, ox: i32, rows: v128, isMax: bool): v128 {
+function finish(v: v128, c: i32, rows: v128, isMax: bool): v128 {
   if (isMax) return v;
-  return f32x4.div(v, f32x4.mul(rows, v128.load(gColCount + <usize>ox * 4)));
+  return f32x4.div(v, f32x4.mul(rows, v128.load(gColCount + <usize>c * 16)));
+}
+
+// Chunks [from, to) of the current output row at o; returns o past them.
+@inline
+function run(o: usize, ptrs: usize, from: i32, to: i32, kind: i32, rows: v128, isMax: bool): usize {
+  const chunkStep = <usize>gSW * 16;
+  let x = <usize>from * chunkStep;
+  for (let c = from; c < to; c++) {
+    v128.store(o, finish(chunk(kind, ptrs, x, isMax), c, rows, isMax));
+    o += 16;
+    x += chunkStep;
+  }
+  return o;
 }
 
 @inline
 function plane(inP: usize, outP: usize, kind: i32, isMax: bool): void {
-  const OW = gOW, full = OW >> 2, rest = OW & 3, chunkStep = <usize>gSW * 16;
+  const OW = gOW, full = OW >> 2, rest = OW & 3, left = leftChunks(), right = directEnd();
+  const ring = ringRowPtrs(), direct = directRowPtrs();
   let copied = -1;
   for (let oy = 0; oy < gOH; oy++) {
     copied = preparePaddedRows(inP, oy, copied);
-    const r0 = tapRow(0), r1 = gKH > 1 ? tapRow(1) : r0, r2 = gKH > 2 ? tapRow(2) : r0;
     let rows = f32x4.splat(0);
     if (!isMax) {
       let n = 0;
@@ -100,15 +116,10 @@ function plane(inP: usize, outP: usize, kind: i32, isMax: bool): void {
       rows = f32x4.splat(<f32>n);
     }
     let o = outP + <usize>(oy * OW) * 4;
-    let x: usize = 0;
-    let ox = 0;
-    for (let c = 0; c < full; c++) {
-      v128.store(o, finish(chunk(kind, x, r0, r1, r2, isMax), ox, rows, isMax));
-      o += 16;
-      x += chunkStep;
-      ox += 4;
-    }
-    if (rest) storePartial(o, finish(chunk(kind, x, r0, r1, r2, isMax), ox, rows, isMax), rest);
+    o = run(o, ring, 0, left, kind, rows, isMax);
+    o = run(o, direct, left, right, kind, rows, isMax);
+    o = run(o, ring, right, full, kind, rows, isMax);
+    if (rest) storePartial(o, finish(chunk(kind, ring, <usize>full * gSW * 16, isMax), full, rows, isMax), rest);
   }
 }
 

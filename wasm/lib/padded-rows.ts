@@ -1,17 +1,27 @@
 // A ring of padded input rows for direct NCHW sliding-window kernels (depthwise conv, pooling).
 //
-// Each input row is copied once per plane into a scratch row whose padding columns hold the
-// pad value (0 for convolution and average pooling, -inf for max pooling); tap rows above or
-// below the image point at a row made only of the pad value. The kernels then compute every
-// chunk of 4 outputs with the same branch-free vector code: scalar border outputs with bounds
-// checks would cost as much as the whole vector interior of a 112-wide row.
+// The kernels compute 4 outputs ("a chunk") at a time along the output width. Chunks whose
+// taps all lie inside the input row read the input directly. Chunks that touch the padding
+// (and the partial last chunk) read a copy of the row's edge columns in a scratch row whose
+// padding columns hold the pad value (0 for convolution and average pooling, -inf for max
+// pooling); tap rows above or below the image point at a row made only of the pad value.
+// So every chunk runs the same branch-free vector code, and only a few columns per row are
+// copied: scalar border outputs with bounds checks would cost as much as the whole vector
+// interior of a 112-wide row, and copying whole rows about a fifth of it.
 //
-// Rows are copied one output row ahead: loads that straddle just-written (misaligned) stores
-// would wait for the stores to commit instead of being forwarded.
+// Row edges are copied one output row ahead: loads that straddle just-written (misaligned)
+// stores would wait for the stores to commit instead of being forwarded.
+//
+// Both pointer sets address "padded columns": column c is input column c - pl.
 
 // Geometry of the current call (one call at a time: WASM is single-threaded here).
 let rH: i32 = 0, rW: i32 = 0, rKH: i32 = 0, rSH: i32 = 0, rDH: i32 = 0, rPT: i32 = 0, rPL: i32 = 0;
-let rRing: usize = 0, rRingRows: i32 = 0, rRowBytes: usize = 0, rPadRow: usize = 0, rRowPtrs: usize = 0;
+let rRing: usize = 0, rRingRows: i32 = 0, rRowBytes: usize = 0, rPadRow: usize = 0;
+let rRingPtrs: usize = 0, rDirectPtrs: usize = 0;
+// Chunks [0, rLeft) and [rRight, ...) read the ring; [rLeft, rRight) read the input.
+let rLeft: i32 = 0, rRight: i32 = 0;
+// Input columns copied into the ring: [0, rCopyA) and [rCopyB, W).
+let rCopyA: i32 = 0, rCopyB: i32 = 0;
 
 /**
  * Floats per padded row: the data plus left padding, and whatever the last (possibly partial)
@@ -29,10 +39,10 @@ function ringRows(kH: i32, sh: i32, dh: i32): i32 {
   return (kH - 1) * dh + 1 + sh;
 }
 
-/** Scratch bytes for the ring, the pad row and kH row pointers (multiple of 16). */
+/** Scratch bytes for the ring, the pad row and two sets of kH row pointers (multiple of 16). */
 @inline
 export function paddedRowsBytes(W: i32, kH: i32, kW: i32, sh: i32, sw: i32, dh: i32, dw: i32, pl: i32, OW: i32): i32 {
-  return (ringRows(kH, sh, dh) + 1) * paddedRowFloats(W, kW, sw, dw, pl, OW) * 4 + ((kH * 4 + 15) & ~15);
+  return (ringRows(kH, sh, dh) + 1) * paddedRowFloats(W, kW, sw, dw, pl, OW) * 4 + ((kH * 4 + 15) & ~15) * 2;
 }
 
 /** Lay the ring out at `scratch` and fill it with the pad value. Once per call. */
@@ -45,10 +55,38 @@ export function initPaddedRows(
   rRowBytes = <usize>paddedRowFloats(W, kW, sw, dw, pl, OW) * 4;
   rRing = scratch;
   rPadRow = scratch + <usize>rRingRows * rRowBytes;
-  rRowPtrs = rPadRow + rRowBytes;
-  // Padding columns are never written after this: row copies fill only the data columns.
+  rRingPtrs = rPadRow + rRowBytes;
+  rDirectPtrs = rRingPtrs + <usize>((kH * 4 + 15) & ~15);
+  // Padding columns are never written after this: row copies fill only data columns.
   const fill = f32x4.splat(pad);
-  for (let p = scratch; p < rRowPtrs; p += 16) v128.store(p, fill);
+  for (let p = scratch; p < rRingPtrs; p += 16) v128.store(p, fill);
+
+  // Direct chunks need every tap inside the row: first tap column >= pl, last <= pl + W - 1.
+  // The partial last chunk always reads the ring (its spare lanes may reach past the input).
+  const full = OW >> 2, step = 4 * sw, lastTap = 3 * sw + (kW - 1) * dw;
+  rLeft = min((pl + step - 1) / step, full);
+  const num = pl + W - 1 - lastTap;
+  rRight = num < 0 ? rLeft : max(rLeft, min(num / step + 1, full));
+  // Columns the ring chunks read, over-reads of the stride-2 loads included.
+  const span = step + (kW - 1) * dw + 8;
+  rCopyA = rLeft > 0 ? min(W, rLeft * step + span - pl) : 0;
+  rCopyB = rRight < ((OW + 3) >> 2) ? max(0, rRight * step - pl) : W;
+  if (rCopyA >= rCopyB) {
+    rCopyA = W;
+    rCopyB = W;
+  }
+}
+
+/** Chunks [0, leftChunks()) read the ring rows. */
+@inline
+export function leftChunks(): i32 {
+  return rLeft;
+}
+
+/** Chunks [leftChunks(), directEnd()) read the input directly; the rest the ring rows. */
+@inline
+export function directEnd(): i32 {
+  return rRight;
 }
 
 // Copy n floats; the last vector overlaps the previous one so nothing past dst[n) is written.
@@ -63,9 +101,15 @@ function copyRow(dst: usize, src: usize, n: i32): void {
   if (i < n) v128.store(dst + <usize>(n - 4) * 4, v128.load(src + <usize>(n - 4) * 4));
 }
 
+// Copy input columns [a, b) of a row into its ring row (vectors if there are 4 or more).
+@inline
+function copyColumns(dst: usize, src: usize, a: i32, b: i32): void {
+  if (b > a) copyRow(dst + <usize>a * 4, src + <usize>a * 4, b - a);
+}
+
 /**
- * Before output row oy of the plane at inP: copy the rows it (and the next output row) needs
- * that are not in the ring yet, and point row pointer ky at padded column 0 of tap row ky.
+ * Before output row oy of the plane at inP: copy the edges of the rows it (and the next
+ * output row) needs that are not in the ring yet, and set both sets of row pointers.
  * `copied` is the highest input row copied so far in this plane (-1 at its start); returns
  * the new one.
  */
@@ -75,21 +119,31 @@ export function preparePaddedRows(inP: usize, oy: i32, copied: i32): i32 {
   const padOff = <usize>rPL * 4;
   for (let iy = max(copied + 1, iy0); iy <= last; iy++) {
     if (iy < 0) continue;
-    copyRow(rRing + <usize>(iy % rRingRows) * rRowBytes + padOff, inP + <usize>(iy * rW) * 4, rW);
+    const dst = rRing + <usize>(iy % rRingRows) * rRowBytes + padOff;
+    const src = inP + <usize>(iy * rW) * 4;
+    copyColumns(dst, src, 0, rCopyA);
+    copyColumns(dst, src, rCopyB, rW);
     copied = iy;
   }
   for (let ky = 0; ky < rKH; ky++) {
     const iy = iy0 + ky * rDH;
-    const row = iy >= 0 && iy < rH ? rRing + <usize>(iy % rRingRows) * rRowBytes : rPadRow;
-    store<usize>(rRowPtrs + <usize>ky * 4, row);
+    const inside = iy >= 0 && iy < rH;
+    store<usize>(rRingPtrs + <usize>ky * 4, inside ? rRing + <usize>(iy % rRingRows) * rRowBytes : rPadRow);
+    // Wraps below address 0 when pl > 0, harmlessly: direct chunks read columns >= pl.
+    store<usize>(rDirectPtrs + <usize>ky * 4, inside ? inP + <usize>(iy * rW) * 4 - padOff : rPadRow);
   }
   return copied;
 }
 
-/** Padded column 0 of tap row ky of the current output row. */
+/** Row pointer tables (kH entries each): ring rows, or the input rows themselves. */
 @inline
-export function tapRow(ky: i32): usize {
-  return load<usize>(rRowPtrs + <usize>ky * 4);
+export function ringRowPtrs(): usize {
+  return rRingPtrs;
+}
+
+@inline
+export function directRowPtrs(): usize {
+  return rDirectPtrs;
 }
 
 /** The first n (1..3) lanes of v. */
