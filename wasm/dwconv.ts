@@ -22,7 +22,7 @@ import {
 } from './lib/padded-rows';
 
 // Geometry of the current call, set once by dwconv_f32.
-let gKH: i32 = 0, gKW: i32 = 0, gSW: i32 = 0, gDW: i32 = 0, gOH: i32 = 0, gOW: i32 = 0;
+let gKH: i32 = 0, gKW: i32 = 0, gSH: i32 = 0, gSW: i32 = 0, gDW: i32 = 0, gOH: i32 = 0, gOW: i32 = 0;
 let gAct: i32 = 0, gP0: f32 = 0, gP1: f32 = 0;
 
 /** Bytes of scratch dwconv_f32 needs for this geometry. */
@@ -122,6 +122,45 @@ function run3x3(o: usize, ptrs: usize, from: i32, to: i32, SW: i32, b: v128,
   return o;
 }
 
+// Stride 1 in both directions: two output rows per pass share the loads of their two middle
+// input rows (12 loads per 18 FMAs instead of 18), and the loop overhead.
+@inline
+function run3x3Pair(o: usize, o2: usize, ptrs: usize, ptr3: usize, from: i32, to: i32, b: v128,
+  w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, w8: v128,
+  act: i32, p0: f32, p1: f32): void {
+  const x = <usize>from * 16;
+  let r0 = load<usize>(ptrs) + x, r1 = load<usize>(ptrs, 4) + x, r2 = load<usize>(ptrs, 8) + x, r3 = ptr3 + x;
+  for (let c = from; c < to; c++) {
+    let top = madd(v128.load(r0), w0, b);
+    top = madd(v128.load(r0, 4), w1, top);
+    top = madd(v128.load(r0, 8), w2, top);
+    let v = v128.load(r1);
+    top = madd(v, w3, top);
+    let bottom = madd(v, w0, b);
+    v = v128.load(r1, 4);
+    top = madd(v, w4, top);
+    bottom = madd(v, w1, bottom);
+    v = v128.load(r1, 8);
+    top = madd(v, w5, top);
+    bottom = madd(v, w2, bottom);
+    v = v128.load(r2);
+    top = madd(v, w6, top);
+    bottom = madd(v, w3, bottom);
+    v = v128.load(r2, 4);
+    top = madd(v, w7, top);
+    bottom = madd(v, w4, bottom);
+    v = v128.load(r2, 8);
+    top = madd(v, w8, top);
+    bottom = madd(v, w5, bottom);
+    bottom = madd(v128.load(r3), w6, bottom);
+    bottom = madd(v128.load(r3, 4), w7, bottom);
+    bottom = madd(v128.load(r3, 8), w8, bottom);
+    v128.store(o + <usize>(c - from) * 16, applyAct(top, act, p0, p1));
+    v128.store(o2 + <usize>(c - from) * 16, applyAct(bottom, act, p0, p1));
+    r0 += 16; r1 += 16; r2 += 16; r3 += 16;
+  }
+}
+
 // 3x3, dilation 1, horizontal stride SW (1 or 2), any vertical stride: all nine weights stay
 // in registers.
 @inline
@@ -133,7 +172,33 @@ function plane3x3(inP: usize, wc: usize, outP: usize, SW: i32, act: i32, p0: f32
   const w3 = v128.load(wc, 64), w4 = v128.load(wc, 80), w5 = v128.load(wc, 96);
   const w6 = v128.load(wc, 112), w7 = v128.load(wc, 128), w8 = v128.load(wc, 144);
   let copied = -1;
-  for (let oy = 0; oy < gOH; oy++) {
+  let oy = 0;
+  if (SW == 1 && gSH == 1) {
+    for (; oy + 2 <= gOH; oy += 2) {
+      copied = preparePaddedRows(inP, oy, copied);
+      // Rows 0..2 of the pair's first row, then row 3 from the second row's tables.
+      const ring0 = load<usize>(ring), ring1 = load<usize>(ring, 4), ring2 = load<usize>(ring, 8);
+      const direct0 = load<usize>(direct), direct1 = load<usize>(direct, 4), direct2 = load<usize>(direct, 8);
+      copied = preparePaddedRows(inP, oy + 1, copied);
+      const ring3 = load<usize>(ring, 8), direct3 = load<usize>(direct, 8);
+      store<usize>(ring, ring0); store<usize>(ring, ring1, 4); store<usize>(ring, ring2, 8);
+      store<usize>(direct, direct0); store<usize>(direct, direct1, 4); store<usize>(direct, direct2, 8);
+      const o = outP + <usize>(oy * OW) * 4, o2 = o + <usize>OW * 4;
+      run3x3Pair(o, o2, ring, ring3, 0, left, b, w0, w1, w2, w3, w4, w5, w6, w7, w8, act, p0, p1);
+      const skip = <usize>left * 16;
+      run3x3Pair(o + skip, o2 + skip, direct, direct3, left, right, b, w0, w1, w2, w3, w4, w5, w6, w7, w8, act, p0, p1);
+      const skip2 = <usize>right * 16;
+      run3x3Pair(o + skip2, o2 + skip2, ring, ring3, right, full, b, w0, w1, w2, w3, w4, w5, w6, w7, w8, act, p0, p1);
+      if (rest) {
+        const x = <usize>full * 16;
+        const top = chunk3x3(ring0 + x, ring1 + x, ring2 + x, 1, b, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+        const bottom = chunk3x3(ring1 + x, ring2 + x, ring3 + x, 1, b, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+        storePartial(o + x, applyAct(top, act, p0, p1), rest);
+        storePartial(o2 + x, applyAct(bottom, act, p0, p1), rest);
+      }
+    }
+  }
+  for (; oy < gOH; oy++) {
     copied = preparePaddedRows(inP, oy, copied);
     let o = outP + <usize>(oy * OW) * 4;
     o = run3x3(o, ring, 0, left, SW, b, w0, w1, w2, w3, w4, w5, w6, w7, w8, act, p0, p1);
@@ -256,7 +321,7 @@ export function dwconv_f32(
   kH: i32, kW: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32,
   OH: i32, OW: i32, act: i32, p0: f32, p1: f32,
 ): void {
-  gKH = kH; gKW = kW; gSW = sw; gDW = dw; gOH = OH; gOW = OW; gAct = act; gP0 = p0; gP1 = p1;
+  gKH = kH; gKW = kW; gSH = sh; gSW = sw; gDW = dw; gOH = OH; gOW = OW; gAct = act; gP0 = p0; gP1 = p1;
   initPaddedRows(scratch, H, W, kH, kW, sh, sw, dh, dw, pt, pl, OW, 0);
   let kind = PLANE_GENERAL;
   if (dh == 1 && dw == 1 && kH == kW && (sw == 1 || sw == 2)) {

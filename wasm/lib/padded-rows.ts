@@ -34,9 +34,11 @@ export function paddedRowFloats(W: i32, kW: i32, sw: i32, dw: i32, pl: i32, OW: 
   return (max(pl + W, reach) + 3) & ~3;
 }
 
+// The taps' rows of two consecutive output rows (kernels may process rows in pairs) and the
+// rows copied ahead for the row after them.
 @inline
 function ringRows(kH: i32, sh: i32, dh: i32): i32 {
-  return (kH - 1) * dh + 1 + sh;
+  return (kH - 1) * dh + 1 + 2 * sh;
 }
 
 /** Scratch bytes for the ring, the pad row and two sets of kH row pointers (multiple of 16). */
@@ -111,7 +113,7 @@ function copyColumns(dst: usize, src: usize, a: i32, b: i32): void {
  * Before output row oy of the plane at inP: copy the edges of the rows it (and the next
  * output row) needs that are not in the ring yet, and set both sets of row pointers.
  * `copied` is the highest input row copied so far in this plane (-1 at its start); returns
- * the new one.
+ * the new one. Pointers set for row oy stay valid through the call for row oy + 1.
  */
 export function preparePaddedRows(inP: usize, oy: i32, copied: i32): i32 {
   const iy0 = oy * rSH - rPT;
