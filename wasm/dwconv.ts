@@ -131,30 +131,15 @@ function run3x3Pair(o: usize, o2: usize, ptrs: usize, ptr3: usize, from: i32, to
   const x = <usize>from * 16;
   let r0 = load<usize>(ptrs) + x, r1 = load<usize>(ptrs, 4) + x, r2 = load<usize>(ptrs, 8) + x, r3 = ptr3 + x;
   for (let c = from; c < to; c++) {
-    let top = madd(v128.load(r0), w0, b);
-    top = madd(v128.load(r0, 4), w1, top);
-    top = madd(v128.load(r0, 8), w2, top);
-    let v = v128.load(r1);
-    top = madd(v, w3, top);
-    let bottom = madd(v, w0, b);
-    v = v128.load(r1, 4);
-    top = madd(v, w4, top);
-    bottom = madd(v, w1, bottom);
-    v = v128.load(r1, 8);
-    top = madd(v, w5, top);
-    bottom = madd(v, w2, bottom);
-    v = v128.load(r2);
-    top = madd(v, w6, top);
-    bottom = madd(v, w3, bottom);
-    v = v128.load(r2, 4);
-    top = madd(v, w7, top);
-    bottom = madd(v, w4, bottom);
-    v = v128.load(r2, 8);
-    top = madd(v, w8, top);
-    bottom = madd(v, w5, bottom);
-    bottom = madd(v128.load(r3), w6, bottom);
-    bottom = madd(v128.load(r3, 4), w7, bottom);
-    bottom = madd(v128.load(r3, 8), w8, bottom);
+    // Row partials (see chunk5x5); rows 1 and 2 feed both outputs.
+    let top = madd(v128.load(r0, 8), w2, madd(v128.load(r0, 4), w1, madd(v128.load(r0), w0, b)));
+    let x0 = v128.load(r1), x1 = v128.load(r1, 4), x2 = v128.load(r1, 8);
+    top = f32x4.add(top, madd(x2, w5, madd(x1, w4, f32x4.mul(x0, w3))));
+    let bottom = madd(x2, w2, madd(x1, w1, madd(x0, w0, b)));
+    x0 = v128.load(r2); x1 = v128.load(r2, 4); x2 = v128.load(r2, 8);
+    top = f32x4.add(top, madd(x2, w8, madd(x1, w7, f32x4.mul(x0, w6))));
+    bottom = f32x4.add(bottom, madd(x2, w5, madd(x1, w4, f32x4.mul(x0, w3))));
+    bottom = f32x4.add(bottom, madd(v128.load(r3, 8), w8, madd(v128.load(r3, 4), w7, f32x4.mul(v128.load(r3), w6))));
     v128.store(o + <usize>(c - from) * 16, applyAct(top, act, p0, p1));
     v128.store(o2 + <usize>(c - from) * 16, applyAct(bottom, act, p0, p1));
     r0 += 16; r1 += 16; r2 += 16; r3 += 16;
@@ -212,7 +197,8 @@ function plane3x3(inP: usize, wc: usize, outP: usize, SW: i32, act: i32, p0: f32
   }
 }
 
-// One 5-tap row of a 5x5 chunk, horizontal stride SW (1 or 2).
+// One 5-tap row of a 5x5 chunk, horizontal stride SW (1 or 2), started from `acc` (the bias
+// or zero).
 @inline
 function row5(r: usize, wk: usize, SW: i32, acc: v128): v128 {
   if (SW == 1) {
@@ -235,13 +221,18 @@ function row5(r: usize, wk: usize, SW: i32, acc: v128): v128 {
   return madd(e4, v128.load(wk, 64), acc);
 }
 
+// Each tap row sums into its own partial, added to the total afterwards: WASM evaluates
+// operands in order and V8 keeps that order, so one chain madd(load, load, madd(...)) over
+// all 25 taps would load all 50 vectors before the first multiply and spill most of them.
+// add(total, row) evaluates the total first, so only one row's loads are live at a time.
 @inline
 function chunk5x5(r0: usize, r1: usize, r2: usize, r3: usize, r4: usize, wc: usize, SW: i32): v128 {
+  const zero = f32x4.splat(0);
   let acc = row5(r0, wc + 16, SW, v128.load(wc));
-  acc = row5(r1, wc + 96, SW, acc);
-  acc = row5(r2, wc + 176, SW, acc);
-  acc = row5(r3, wc + 256, SW, acc);
-  return row5(r4, wc + 336, SW, acc);
+  acc = f32x4.add(acc, row5(r1, wc + 96, SW, zero));
+  acc = f32x4.add(acc, row5(r2, wc + 176, SW, zero));
+  acc = f32x4.add(acc, row5(r3, wc + 256, SW, zero));
+  return f32x4.add(acc, row5(r4, wc + 336, SW, zero));
 }
 
 @inline
