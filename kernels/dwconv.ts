@@ -154,7 +154,9 @@ function runReference(rt: Runtime, inputPtr: number, packed: PackedDepthwiseF32,
 
 /**
  * Pointer API: input [N, C, H, W] at inputPtr, output [N, C*mult, OH, OW] at outputPtr (both
- * arena addresses). Returns the output dims.
+ * arena addresses). Returns the output dims. The WASM builds keep one scratch block per runtime
+ * (a few padded rows), allocated on first use and grown when a wider input needs it: that
+ * allocation can grow memory, so make views after the call, as always.
  */
 export function depthwiseConv2dF32Ptr(
   rt: Runtime,

@@ -162,7 +162,11 @@ function refParams(g: PoolGeometry) {
   return { kernel: g.kernel, strides: g.strides, pads: g.pads, dilations: g.dilations, ceilMode: g.ceilMode };
 }
 
-/** MaxPool, pointer API: returns the output dims. */
+/**
+ * MaxPool, pointer API: input and output are arena addresses; returns the output dims. Like
+ * the depthwise kernel, the WASM builds keep one scratch block per runtime (allocated on first
+ * use, grown when needed): make views after the call.
+ */
 export function maxPoolF32Ptr(rt: Runtime, inputPtr: number, inputDims: readonly number[], outputPtr: number, opts: PoolOptions): number[] {
   const g = poolGeometry(inputDims, opts, 'maxPool');
   checkBuffers(rt, inputPtr, outputPtr, g, 'maxPool');
