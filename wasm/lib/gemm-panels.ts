@@ -56,17 +56,16 @@ export function gemmRowsTimesPanels(
 }
 
 /**
- * Strips of 4 rows of A packed k-major (strip s at a + s * kc * 16 bytes: [k][4 rows]) times the
+ * Strips of 4 rows of A packed k-major ([k][4 rows], strip s at a + s * astride bytes) times the
  * panels. Covers 4 * strips rows; M % 4 leftovers go through gemmRowsTimesPanels.
  * With BIAS_ROWS, bias holds one float per row.
  */
 export function gemmStripsTimesPanels(
-  strips: i32, kc: i32, a: usize, w: usize, pstride: usize, n: i32, c: usize, ldc: usize,
+  strips: i32, kc: i32, a: usize, astride: usize, w: usize, pstride: usize, n: i32, c: usize, ldc: usize,
   bias: usize, biasMode: i32, initFromC: bool, act: i32, p0: f32, p1: f32,
 ): void {
   const fullPanels = <usize>n >> 3;
   const edgeCols = n & 7;
-  const astride: usize = <usize>kc << 4;
   const colBiasStride: usize = biasMode == BIAS_COLUMNS ? pstride : 0;
   const rowBiasStride: usize = biasMode == BIAS_ROWS ? 16 : 0;
   const ldc4 = ldc << 2;

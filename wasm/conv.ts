@@ -1,0 +1,70 @@
+// NCHW 2-D convolution as GEMM: per image and channel group,
+//   out[Mg x OH*OW] = W[Mg x Kc] · col[Kc x OH*OW] + bias,   Kc = Cg * kH * kW,
+// with the constant weights as "A" (packed at load time into k-major 4-row strips by
+// kernels/conv.ts) and the im2col matrix as "B", written straight into 8-pixel panels in a
+// scratch block and consumed by the same 4x8 microkernel as the GEMM.
+//
+// Packed weights (byte offsets from `w`):
+//   strips: group g's strips at g * (Mg & ~3) * Kc * 4, each strip [k][4 rows]
+//   raw:    the weights as given, [M][Kc], for the Mg % 4 rows left over per group
+//   bias:   M floats (zeros without a bias)
+import { gemmRowsTimesPanels, gemmStripsTimesPanels } from './lib/gemm-panels';
+import { BIAS_NONE, BIAS_ROWS } from './lib/gemm-4x8';
+import { ACT_NONE } from './lib/activation';
+import { im2colPanel, setIm2colGeometry } from './lib/gemm-im2col';
+
+/**
+ * scratch must hold panelsPerBlock * Kc * 32 bytes. kcBlock <= 0: the whole Kc in one pass;
+ * otherwise Kc is cut into slices of kcBlock (the panels' slices then stay in L1 across strips).
+ */
+export function conv2d_f32(
+  input: usize, N: i32, C: i32, H: i32, W: i32,
+  strips: usize, raw: usize, bias: usize, M: i32, kH: i32, kW: i32,
+  sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, group: i32,
+  out: usize, OH: i32, OW: i32, act: i32, p0: f32, p1: f32,
+  scratch: usize, panelsPerBlock: i32, kcBlock: i32,
+): void {
+  const Cg = C / group, Mg = M / group;
+  const Kc = Cg * kH * kW;
+  const Mg4 = Mg & ~3;
+  const P = OH * OW;
+  const pstride: usize = <usize>Kc << 5;
+  const ldc: usize = <usize>P << 2;
+  const astride: usize = <usize>Kc << 4;
+  const planeIn: usize = <usize>H * <usize>W << 2;
+  const inEnd: usize = input + <usize>N * <usize>C * planeIn;
+  const kcB = kcBlock > 0 ? min(kcBlock, Kc) : Kc;
+  const blockPix = panelsPerBlock << 3;
+  setIm2colGeometry(Cg, H, W, kH, kW, sh, sw, pt, pl, dh, dw, OH, OW);
+  for (let n = 0; n < N; n++) {
+    for (let g = 0; g < group; g++) {
+      const inG = input + (<usize>n * <usize>C + <usize>g * <usize>Cg) * planeIn;
+      const outG = out + (<usize>n * <usize>M + <usize>g * <usize>Mg) * ldc;
+      const aStrips = strips + <usize>g * <usize>Mg4 * astride / 4;
+      const aRaw = raw + (<usize>g * <usize>Mg + <usize>Mg4) * (<usize>Kc << 2);
+      const bG = bias + (<usize>g * <usize>Mg << 2);
+      for (let pix0 = 0; pix0 < P; pix0 += blockPix) {
+        const np = min(blockPix, P - pix0);
+        for (let q = 0; q < np; q += 8) {
+          im2colPanel(inG, inEnd, pix0 + q, min(8, np - q), scratch + <usize>(q >> 3) * pstride);
+        }
+        const cBlock = outG + (<usize>pix0 << 2);
+        let k0 = 0;
+        do {
+          const kc = min(kcB, Kc - k0);
+          const first = k0 == 0;
+          const biasMode = first ? BIAS_ROWS : BIAS_NONE;
+          const actNow = k0 + kc >= Kc ? act : ACT_NONE;
+          const wk = scratch + (<usize>k0 << 5);
+          if (Mg4 > 0) {
+            gemmStripsTimesPanels(Mg4 >> 2, kc, aStrips + (<usize>k0 << 4), astride, wk, pstride, np, cBlock, ldc, bG, biasMode, !first, actNow, p0, p1);
+          }
+          if (Mg > Mg4) {
+            gemmRowsTimesPanels(Mg - Mg4, kc, aRaw + (<usize>k0 << 2), <usize>Kc << 2, wk, pstride, np, cBlock + <usize>Mg4 * ldc, ldc, bG + (<usize>Mg4 << 2), biasMode, !first, actNow, p0, p1);
+          }
+          k0 += kc;
+        } while (k0 < Kc);
+      }
+    }
+  }
+}
