@@ -7,6 +7,14 @@ export interface FloatFeed {
   data: Float32Array;
 }
 
+/** One prepared iteration. `output` (optional) returns the result of the last `run()`, so the
+ * harness can check it against onnxruntime-web's first output before trusting the timing. */
+export interface BenchRun {
+  run: () => void;
+  dispose?: () => void;
+  output?: () => Float32Array;
+}
+
 export interface BenchCase {
   /** What it runs, e.g. 'gemm f32 1024', 'conv3x3 f32 1x64x56x56', 'lstm f32 T32 b1 i128 h256'. */
   name: string;
@@ -17,7 +25,7 @@ export interface BenchCase {
    * iteration. Weights/inputs must be the same numbers the ONNX model below uses.
    * `dispose` is called after timing.
    */
-  edgerun(rt: Runtime): { run: () => void; dispose?: () => void };
+  edgerun(rt: Runtime): BenchRun;
   /** The same computation as an ONNX model (built with bench/onnx-model.ts) and its feeds. */
   onnx?: () => { model: Uint8Array; feeds: Record<string, FloatFeed> };
   /** The same computation on TF.js (tfjs-backend-wasm); returns one iteration. */
@@ -27,4 +35,9 @@ export interface BenchCase {
    * Listed first among the peers when present, so `ratio` compares against them.
    */
   edgerunPeers?: Record<string, (rt: Runtime) => { run: () => void; dispose?: () => void }>;
+  /**
+   * How close edgerun's output must be to onnxruntime-web's:
+   * max |edgerun - ort| <= atol + rtol * max |ort|. Default { rtol: 1e-4, atol: 1e-6 }.
+   */
+  tolerance?: { rtol: number; atol: number };
 }
