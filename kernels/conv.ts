@@ -29,8 +29,13 @@ export interface PackedConv2dF32 {
   free(): void;
 }
 
-/** im2col panels built per block: 8 output pixels each. Measured: see bench/cases/conv.ts. */
-const PANELS_PER_BLOCK = 1;
+/**
+ * Bytes of im2col panels built per block (8 output pixels per panel): enough panels to stay in
+ * L1 together, at least one. Small Kc (first layers, depthwise) then gets many panels per
+ * microkernel pass instead of one call per 8 pixels; at Kc = 576 (64 channels, 3x3) measured
+ * one panel per block as fast as more.
+ */
+const BLOCK_BYTES = 16 * 1024;
 /** K slice of the microkernel passes (0: all of C/group·kH·kW at once). */
 const KC_BLOCK = 0;
 
@@ -224,7 +229,8 @@ export function conv2dF32Ptr(
 
   if (rt.wasm) {
     const Kc = Cg * kH * kW;
-    const scratchPtr = scratch(rt.arena, PANELS_PER_BLOCK * Kc * 32);
+    const panelsPerBlock = Math.max(1, Math.min(Math.floor(BLOCK_BYTES / (Kc * 32)), Math.ceil((OH * OW) / 8)));
+    const scratchPtr = scratch(rt.arena, panelsPerBlock * Kc * 32);
     const [sh, sw] = p.strides;
     const [pt, pl] = p.pads;
     const [dh, dw] = p.dilations;
@@ -233,7 +239,7 @@ export function conv2dF32Ptr(
       p.ptr, p.ptr + p.rawOffset, p.ptr + p.biasOffset, M, kH, kW,
       sh, sw, pt, pl, dh, dw, p.group,
       outputPtr, OH, OW, act, a0, a1,
-      scratchPtr, PANELS_PER_BLOCK, KC_BLOCK,
+      scratchPtr, panelsPerBlock, KC_BLOCK,
     );
     return;
   }
