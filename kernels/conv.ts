@@ -4,7 +4,8 @@
 // that is kept (and grown) across calls.
 //
 // Packed layouts (opaque to callers):
-//  - WASM builds: [strips: per group, (Mg & ~3) rows as k-major 4-row strips][raw weights][bias × M]
+//  - WASM builds: [strips: per group, (Mg & ~3) rows as k-major 4-row strips, each element
+//    repeated 4 times in builds that want A pre-broadcast][raw weights][bias × M]
 //  - reference build: [raw weights][bias × M]
 import { EdgeRunError } from '../engine/errors.js';
 import { encodeActivation, type Activation } from './activation.js';
@@ -154,15 +155,21 @@ export function packConv2dF32(
   }
   const Mg = M / g.group;
   const Mg4 = Mg & ~3;
-  const stripFloats = rt.wasm ? g.group * Mg4 * Kc : 0;
+  // Floats per k of a 4-row strip: 4, or 16 where the build wants A pre-broadcast (gemm-4x8.ts).
+  const perK = rt.wasm ? rt.wasm.f32_gemm_a_bytes_per_k() / 4 : 0;
+  const copies = perK / 4;
+  const stripFloats = g.group * Mg4 * Kc * copies;
   const floats = stripFloats + M * Kc + M;
   const ptr = rt.arena.alloc(floats * 4, 'packed conv weights');
   const out = rt.arena.f32(ptr, floats);
-  for (let grp = 0; grp < g.group; grp++) {
-    for (let s = 0; s < Mg4 / 4 && rt.wasm; s++) {
-      const base = (grp * Mg4 + 4 * s) * Kc;
+  for (let grp = 0; grp < g.group && rt.wasm; grp++) {
+    for (let s = 0; s < Mg4 / 4; s++) {
+      const base = (grp * Mg4 + 4 * s) * Kc * copies;
       for (let k = 0; k < Kc; k++) {
-        for (let r = 0; r < 4; r++) out[base + k * 4 + r] = weight[(grp * Mg + 4 * s + r) * Kc + k];
+        for (let r = 0; r < 4; r++) {
+          const v = weight[(grp * Mg + 4 * s + r) * Kc + k];
+          for (let j = 0; j < copies; j++) out[base + k * perK + r * copies + j] = v;
+        }
       }
     }
   }

@@ -5,11 +5,11 @@
 // scratch block and consumed by the same 4x8 microkernel as the GEMM.
 //
 // Packed weights (byte offsets from `w`):
-//   strips: group g's strips at g * (Mg & ~3) * Kc * 4, each strip [k][4 rows]
+//   strips: group g's (Mg & ~3) / 4 strips of 4 rows, each Kc * A_K_BYTES (layout: gemm-4x8.ts)
 //   raw:    the weights as given, [M][Kc], for the Mg % 4 rows left over per group
 //   bias:   M floats (zeros without a bias)
 import { gemmRowsTimesPanels, gemmStripsTimesPanels } from './lib/gemm-panels';
-import { BIAS_NONE, BIAS_ROWS } from './lib/gemm-4x8';
+import { A_K_BYTES, BIAS_NONE, BIAS_ROWS } from './lib/gemm-4x8';
 import { ACT_NONE } from './lib/activation';
 import { im2colPanel, setIm2colGeometry } from './lib/gemm-im2col';
 
@@ -30,7 +30,7 @@ export function conv2d_f32(
   const P = OH * OW;
   const pstride: usize = <usize>Kc << 5;
   const ldc: usize = <usize>P << 2;
-  const astride: usize = <usize>Kc << 4;
+  const astride: usize = <usize>Kc * A_K_BYTES;
   const planeIn: usize = <usize>H * <usize>W << 2;
   const inEnd: usize = input + <usize>N * <usize>C * planeIn;
   const kcB = kcBlock > 0 ? min(kcBlock, Kc) : Kc;
@@ -40,7 +40,7 @@ export function conv2d_f32(
     for (let g = 0; g < group; g++) {
       const inG = input + (<usize>n * <usize>C + <usize>g * <usize>Cg) * planeIn;
       const outG = out + (<usize>n * <usize>M + <usize>g * <usize>Mg) * ldc;
-      const aStrips = strips + <usize>g * <usize>Mg4 * astride / 4;
+      const aStrips = strips + <usize>g * <usize>(Mg4 >> 2) * astride;
       const aRaw = raw + (<usize>g * <usize>Mg + <usize>Mg4) * (<usize>Kc << 2);
       const bG = bias + (<usize>g * <usize>Mg << 2);
       for (let pix0 = 0; pix0 < P; pix0 += blockPix) {
@@ -57,7 +57,7 @@ export function conv2d_f32(
           const actNow = k0 + kc >= Kc ? act : ACT_NONE;
           const wk = scratch + (<usize>k0 << 5);
           if (Mg4 > 0) {
-            gemmStripsTimesPanels(Mg4 >> 2, kc, aStrips + (<usize>k0 << 4), astride, wk, pstride, np, cBlock, ldc, bG, biasMode, !first, actNow, p0, p1);
+            gemmStripsTimesPanels(Mg4 >> 2, kc, aStrips + <usize>k0 * A_K_BYTES, astride, wk, pstride, np, cBlock, ldc, bG, biasMode, !first, actNow, p0, p1);
           }
           if (Mg > Mg4) {
             gemmRowsTimesPanels(Mg - Mg4, kc, aRaw + (<usize>k0 << 2), <usize>Kc << 2, wk, pstride, np, cBlock + <usize>Mg4 * ldc, ldc, bG + (<usize>Mg4 << 2), biasMode, !first, actNow, p0, p1);

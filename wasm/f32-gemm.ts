@@ -4,11 +4,17 @@
 //   [bias x 8][k=0: 8 weights][k=1: 8 weights] ... [k=K-1: 8 weights]
 // so a panel is (K + 1) * 8 floats, the last one zero-padded past N.
 import { gemmRowsTimesPanels, gemmStripsTimesPanels, packAStrips } from './lib/gemm-panels';
-import { BIAS_COLUMNS, BIAS_NONE } from './lib/gemm-4x8';
+import { A_K_BYTES, BIAS_COLUMNS, BIAS_NONE } from './lib/gemm-4x8';
 import { ACT_NONE } from './lib/activation';
 
+// Room for one packed block of A: up to 64K elements (mc rows x kc), 16 or 64 bytes per 4.
 const MAX_PACKED_A_FLOATS: i32 = 64 * 1024;
-const PACKED_A: usize = memory.data(MAX_PACKED_A_FLOATS * 4, 64);
+const PACKED_A: usize = memory.data(MAX_PACKED_A_FLOATS * <i32>A_K_BYTES / 4, 64);
+
+/** Bytes per k of a packed 4-row strip of A in this build (kernels/conv.ts packs weights so). */
+export function f32_gemm_a_bytes_per_k(): i32 {
+  return <i32>A_K_BYTES;
+}
 
 /**
  * Addresses are byte addresses; lda/ldc are row strides in floats. accumulate != 0 adds the
@@ -47,7 +53,7 @@ export function f32_gemm(
       for (let m0 = 0; m0 < M4; m0 += mcB) {
         const mc = min(mcB, M4 - m0);
         packAStrips(ak + <usize>m0 * ldaB, ldaB, mc >> 2, kc, PACKED_A);
-        gemmStripsTimesPanels(mc >> 2, kc, PACKED_A, <usize>kc << 4, wk, pstride, nc, cn + <usize>m0 * ldcB, ldcB, wn, biasMode, initFromC, actNow, p0, p1);
+        gemmStripsTimesPanels(mc >> 2, kc, PACKED_A, <usize>kc * A_K_BYTES, wk, pstride, nc, cn + <usize>m0 * ldcB, ldcB, wn, biasMode, initFromC, actNow, p0, p1);
       }
       if (M4 < M) {
         gemmRowsTimesPanels(M - M4, kc, ak + <usize>M4 * ldaB, ldaB, wk, pstride, nc, cn + <usize>M4 * ldcB, ldcB, wn, biasMode, initFromC, actNow, p0, p1);

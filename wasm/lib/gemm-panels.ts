@@ -5,7 +5,7 @@
 // over go through the one-row kernels. The last panel may hold fewer than 8 valid columns
 // (zero-padded): its tiles run on a small scratch tile and only the valid columns are copied to
 // C, so the kernels never branch on edges and never write outside C.
-import { gemmTile4x8, BIAS_COLUMNS, BIAS_ROWS } from './gemm-4x8';
+import { gemmTile4x8, A_K_BYTES, PREBROADCAST_A, BIAS_COLUMNS, BIAS_ROWS } from './gemm-4x8';
 import { gemmRow1x32, gemmRow1x8 } from './gemm-1x8';
 
 const EDGE_TILE: usize = memory.data(4 * 8 * 4, 16);
@@ -56,7 +56,7 @@ export function gemmRowsTimesPanels(
 }
 
 /**
- * Strips of 4 rows of A packed k-major ([k][4 rows], strip s at a + s * astride bytes) times the
+ * Strips of 4 rows of A packed k-major (see gemm-4x8.ts; strip s at a + s * astride bytes) times the
  * panels. Covers 4 * strips rows; M % 4 leftovers go through gemmRowsTimesPanels.
  * With BIAS_ROWS, bias holds one float per row.
  */
@@ -89,12 +89,23 @@ export function gemmStripsTimesPanels(
   }
 }
 
-/** Packs rows [0, 4 * strips) x columns [0, kc) of A (row stride lda bytes) for gemmStripsTimesPanels. */
+/**
+ * Packs rows [0, 4 * strips) x columns [0, kc) of A (row stride lda bytes) for
+ * gemmStripsTimesPanels: strip s at out + s * kc * A_K_BYTES.
+ */
 export function packAStrips(a: usize, lda: usize, strips: i32, kc: i32, out: usize): void {
   for (let s = 0; s < strips; s++) {
     let r0 = a + <usize>s * (lda << 2);
     let r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda;
     let k = kc;
+    if (PREBROADCAST_A) {
+      for (; k > 0; k--) {
+        v128.store(out, v128.load_splat<f32>(r0)); v128.store(out, v128.load_splat<f32>(r1), 16);
+        v128.store(out, v128.load_splat<f32>(r2), 32); v128.store(out, v128.load_splat<f32>(r3), 48);
+        r0 += 4; r1 += 4; r2 += 4; r3 += 4; out += 64;
+      }
+      continue;
+    }
     // 4 k at a time: a 4x4 transpose of the rows' next 4 floats.
     while (k >= 4) {
       const v0 = v128.load(r0), v1 = v128.load(r1), v2 = v128.load(r2), v3 = v128.load(r3);
