@@ -31,12 +31,18 @@ export interface PackedConv2dF32 {
 }
 
 /**
- * Bytes of im2col panels built per block (8 output pixels per panel): enough panels to stay in
- * L1 together, at least one. Small Kc (first layers, depthwise) then gets many panels per
- * microkernel pass instead of one call per 8 pixels; at Kc = 576 (64 channels, 3x3) measured
- * one panel per block as fast as more.
+ * How many 8-pixel im2col panels to build per block. At least enough to cover an output row,
+ * so one zero-padded copy of an input row serves every panel on it (wasm/lib/gemm-im2col.ts);
+ * for small C·kH·kW (first layers, depthwise) enough to fill ~16 KiB, so the microkernels get
+ * long runs; at most 64 (the WASM side's table) and ~256 KiB of panels.
  */
-const BLOCK_BYTES = 16 * 1024;
+function panelsPerBlock(Kc: number, OH: number, OW: number): number {
+  const panelBytes = Kc * 32;
+  const wanted = Math.max(Math.ceil(OW / 8) + 1, Math.floor((16 * 1024) / panelBytes));
+  const cap = Math.max(1, Math.min(64, Math.floor((256 * 1024) / panelBytes)));
+  return Math.max(1, Math.min(wanted, cap, Math.ceil((OH * OW) / 8)));
+}
+
 /** K slice of the microkernel passes (0: all of C/group·kH·kW at once). */
 const KC_BLOCK = 0;
 
@@ -235,18 +241,17 @@ export function conv2dF32Ptr(
   }
 
   if (rt.wasm) {
-    const Kc = Cg * kH * kW;
-    const panelsPerBlock = Math.max(1, Math.min(Math.floor(BLOCK_BYTES / (Kc * 32)), Math.ceil((OH * OW) / 8)));
-    const scratchPtr = scratch(rt.arena, panelsPerBlock * Kc * 32);
     const [sh, sw] = p.strides;
     const [pt, pl] = p.pads;
     const [dh, dw] = p.dilations;
+    const panels = panelsPerBlock(Cg * kH * kW, OH, OW);
+    const scratchPtr = scratch(rt.arena, rt.wasm.conv2d_f32_scratch_bytes(Cg, kH, kW, W, sw, pl, dw, OW, panels));
     rt.wasm.conv2d_f32(
       inputPtr, N, C, H, W,
       p.ptr, p.ptr + p.rawOffset, p.ptr + p.biasOffset, M, kH, kW,
       sh, sw, pt, pl, dh, dw, p.group,
       outputPtr, OH, OW, act, a0, a1,
-      scratchPtr, panelsPerBlock, KC_BLOCK,
+      scratchPtr, panels, KC_BLOCK,
     );
     return;
   }

@@ -11,11 +11,16 @@
 import { gemmRowsTimesPanels, gemmStripsTimesPanels } from './lib/gemm-panels';
 import { A_K_BYTES, BIAS_NONE, BIAS_ROWS } from './lib/gemm-4x8';
 import { ACT_NONE } from './lib/activation';
-import { im2colPanel, setIm2colGeometry } from './lib/gemm-im2col';
+import { im2colBlock, im2colRowBufferFloats, setIm2colGeometry, MAX_BLOCK_PANELS } from './lib/gemm-im2col';
+
+/** Bytes of scratch conv2d_f32 needs: the block of panels, then the im2col row buffer. */
+export function conv2d_f32_scratch_bytes(Cg: i32, kH: i32, kW: i32, W: i32, sw: i32, pl: i32, dw: i32, OW: i32, panelsPerBlock: i32): f64 {
+  return <f64>panelsPerBlock * <f64>(Cg * kH * kW) * 32 + <f64>im2colRowBufferFloats(W, kW, sw, pl, dw, OW) * 4;
+}
 
 /**
- * scratch must hold panelsPerBlock * Kc * 32 bytes. kcBlock <= 0: the whole Kc in one pass;
- * otherwise Kc is cut into slices of kcBlock (the panels' slices then stay in L1 across strips).
+ * scratch: conv2d_f32_scratch_bytes(...) bytes. kcBlock <= 0: the whole Kc in one pass;
+ * otherwise Kc is cut into slices of kcBlock.
  */
 export function conv2d_f32(
   input: usize, N: i32, C: i32, H: i32, W: i32,
@@ -32,10 +37,9 @@ export function conv2d_f32(
   const ldc: usize = <usize>P << 2;
   const astride: usize = <usize>Kc * A_K_BYTES;
   const planeIn: usize = <usize>H * <usize>W << 2;
-  const inEnd: usize = input + <usize>N * <usize>C * planeIn;
   const kcB = kcBlock > 0 ? min(kcBlock, Kc) : Kc;
-  const blockPix = panelsPerBlock << 3;
-  setIm2colGeometry(Cg, H, W, kH, kW, sh, sw, pt, pl, dh, dw, OH, OW);
+  const blockPix = min(max(panelsPerBlock, 1), MAX_BLOCK_PANELS) << 3;
+  setIm2colGeometry(Cg, H, W, kH, kW, sh, sw, pt, pl, dh, dw, OH, OW, scratch + <usize>panelsPerBlock * pstride);
   for (let n = 0; n < N; n++) {
     for (let g = 0; g < group; g++) {
       const inG = input + (<usize>n * <usize>C + <usize>g * <usize>Cg) * planeIn;
@@ -45,9 +49,7 @@ export function conv2d_f32(
       const bG = bias + (<usize>g * <usize>Mg << 2);
       for (let pix0 = 0; pix0 < P; pix0 += blockPix) {
         const np = min(blockPix, P - pix0);
-        for (let q = 0; q < np; q += 8) {
-          im2colPanel(inG, inEnd, pix0 + q, min(8, np - q), scratch + <usize>(q >> 3) * pstride);
-        }
+        im2colBlock(inG, pix0, np, scratch, pstride);
         const cBlock = outG + (<usize>pix0 << 2);
         let k0 = 0;
         do {
@@ -57,7 +59,7 @@ export function conv2d_f32(
           const actNow = k0 + kc >= Kc ? act : ACT_NONE;
           const wk = scratch + (<usize>k0 << 5);
           if (Mg4 > 0) {
-            gemmStripsTimesPanels(Mg4 >> 2, kc, aStrips + <usize>k0 * A_K_BYTES, astride, wk, pstride, np, cBlock, ldc, bG, biasMode, !first, actNow, p0, p1);
+            gemmStripsTimesPanels(Mg4 >> 2, kc, aStrips + <usize>k0 * A_K_BYTES, astride, wk, pstride, np, cBlock, ldc, bG, biasMode, !first, actNow, p0, p1, true);
           }
           if (Mg > Mg4) {
             gemmRowsTimesPanels(Mg - Mg4, kc, aRaw + (<usize>k0 << 2), <usize>Kc << 2, wk, pstride, np, cBlock + <usize>Mg4 * ldc, ldc, bG + (<usize>Mg4 << 2), biasMode, !first, actNow, p0, p1);

@@ -53,7 +53,7 @@ export function f32_gemm(
       for (let m0 = 0; m0 < M4; m0 += mcB) {
         const mc = min(mcB, M4 - m0);
         packAStrips(ak + <usize>m0 * ldaB, ldaB, mc >> 2, kc, PACKED_A);
-        gemmStripsTimesPanels(mc >> 2, kc, PACKED_A, <usize>kc * A_K_BYTES, wk, pstride, nc, cn + <usize>m0 * ldcB, ldcB, wn, biasMode, initFromC, actNow, p0, p1);
+        gemmStripsTimesPanels(mc >> 2, kc, PACKED_A, <usize>kc * A_K_BYTES, wk, pstride, nc, cn + <usize>m0 * ldcB, ldcB, wn, biasMode, initFromC, actNow, p0, p1, false);
       }
       if (M4 < M) {
         gemmRowsTimesPanels(M - M4, kc, ak + <usize>M4 * ldaB, ldaB, wk, pstride, nc, cn + <usize>M4 * ldcB, ldcB, wn, biasMode, initFromC, actNow, p0, p1);

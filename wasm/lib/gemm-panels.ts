@@ -56,25 +56,35 @@ export function gemmRowsTimesPanels(
 }
 
 /**
- * Strips of 4 rows of A packed k-major (see gemm-4x8.ts; strip s at a + s * astride bytes) times the
- * panels. Covers 4 * strips rows; M % 4 leftovers go through gemmRowsTimesPanels.
+ * Strips of 4 rows of A packed k-major (see gemm-4x8.ts; strip s at a + s * astride bytes) times
+ * the panels. Covers 4 * strips rows; M % 4 leftovers go through gemmRowsTimesPanels.
  * With BIAS_ROWS, bias holds one float per row.
+ * stripsOuter: walk all panels under one strip before the next strip (the strip stays in L1;
+ * right when the panels are a small block, as in the convolution) rather than all strips under
+ * one panel (the panel stays in L1; right for the GEMM's wide rows of panels).
  */
 export function gemmStripsTimesPanels(
   strips: i32, kc: i32, a: usize, astride: usize, w: usize, pstride: usize, n: i32, c: usize, ldc: usize,
-  bias: usize, biasMode: i32, initFromC: bool, act: i32, p0: f32, p1: f32,
+  bias: usize, biasMode: i32, initFromC: bool, act: i32, p0: f32, p1: f32, stripsOuter: bool,
 ): void {
   const fullPanels = <usize>n >> 3;
   const edgeCols = n & 7;
   const colBiasStride: usize = biasMode == BIAS_COLUMNS ? pstride : 0;
   const rowBiasStride: usize = biasMode == BIAS_ROWS ? 16 : 0;
   const ldc4 = ldc << 2;
-  for (let p: usize = 0; p < fullPanels; p++) {
-    const wp = w + p * pstride;
-    const bp = bias + p * colBiasStride;
-    const cp = c + (p << 5);
+  if (stripsOuter) {
     for (let s: usize = 0; s < <usize>strips; s++) {
-      gemmTile4x8(a + s * astride, wp, kc, cp + s * ldc4, ldc, bp + s * rowBiasStride, biasMode, initFromC, act, p0, p1);
+      for (let p: usize = 0; p < fullPanels; p++) {
+        gemmTile4x8(a + s * astride, w + p * pstride, kc, c + (p << 5) + s * ldc4, ldc,
+          bias + p * colBiasStride + s * rowBiasStride, biasMode, initFromC, act, p0, p1);
+      }
+    }
+  } else {
+    for (let p: usize = 0; p < fullPanels; p++) {
+      for (let s: usize = 0; s < <usize>strips; s++) {
+        gemmTile4x8(a + s * astride, w + p * pstride, kc, c + (p << 5) + s * ldc4, ldc,
+          bias + p * colBiasStride + s * rowBiasStride, biasMode, initFromC, act, p0, p1);
+      }
     }
   }
   if (edgeCols != 0) {
