@@ -7,9 +7,12 @@ import { gemmRowsTimesPanels, gemmStripsTimesPanels, packAStrips } from './lib/g
 import { A_K_BYTES, BIAS_COLUMNS, BIAS_NONE } from './lib/gemm-4x8';
 import { ACT_NONE } from './lib/activation';
 
-// Room for one packed block of A: up to 64K elements (mc rows x kc), 16 or 64 bytes per 4.
-const MAX_PACKED_A_FLOATS: i32 = 64 * 1024;
-const PACKED_A: usize = memory.data(MAX_PACKED_A_FLOATS * <i32>A_K_BYTES / 4, 64);
+// One packed block of A (mc rows x kc): at most 256 KiB, so it stays in L2 (half of it on the
+// development machine) while every panel passes over it. Pre-broadcast A (baseline build) takes
+// 4x the bytes per element, so its blocks have a quarter of the rows.
+const PACKED_A_BYTES: i32 = 256 * 1024;
+const PACKED_A: usize = memory.data(PACKED_A_BYTES, 64);
+const MAX_PACKED_A_FLOATS: i32 = PACKED_A_BYTES / (<i32>A_K_BYTES / 4);
 
 /** Bytes per k of a packed 4-row strip of A in this build (kernels/conv.ts packs weights so). */
 export function f32_gemm_a_bytes_per_k(): i32 {
