@@ -81,6 +81,8 @@ RUNTIMES.forEach((rt, r) => {
   test(`${rt.build}: K larger than one cache block, with accumulate and an activation`, () => {
     runCase(r, { M: 37, K: 600, N: 45, transB: false, alpha: 1, withBias: true, accumulate: true, act: { kind: 'tanh' } }, 5);
     runCase(r, { M: 9, K: 513, N: 70, transB: true, alpha: 0.5, withBias: true, accumulate: false, act: { kind: 'relu' } }, 6);
+    // More rows than one packed block of A holds at K slices of 256 (256 rows), plus 2 left over.
+    runCase(r, { M: 262, K: 300, N: 19, transB: false, alpha: 1, withBias: true, accumulate: true, act: { kind: 'hardSwish' } }, 7);
   });
 
   test(`${rt.build}: GEMV (M = 1) over many panels`, () => {

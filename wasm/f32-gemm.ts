@@ -3,9 +3,21 @@
 // Packed B (kernels/gemm.ts writes it): panel p holds columns 8p..8p+7 as
 //   [bias x 8][k=0: 8 weights][k=1: 8 weights] ... [k=K-1: 8 weights]
 // so a panel is (K + 1) * 8 floats, the last one zero-padded past N.
-import { gemmPanels } from './lib/gemm-panels';
-import { BIAS_COLUMNS, BIAS_NONE } from './lib/gemm-4x8';
+import { gemmRowsTimesPanels, gemmStripsTimesPanels, packAStrips } from './lib/gemm-panels';
+import { A_K_BYTES, BIAS_COLUMNS, BIAS_NONE } from './lib/gemm-4x8';
 import { ACT_NONE } from './lib/activation';
+
+// One packed block of A (mc rows x kc): at most 256 KiB, so it stays in L2 (half of it on the
+// development machine) while every panel passes over it. Pre-broadcast A (baseline build) takes
+// 4x the bytes per element, so its blocks have a quarter of the rows.
+const PACKED_A_BYTES: i32 = 256 * 1024;
+const PACKED_A: usize = memory.data(PACKED_A_BYTES, 64);
+const MAX_PACKED_A_FLOATS: i32 = PACKED_A_BYTES / (<i32>A_K_BYTES / 4);
+
+/** Bytes per k of a packed 4-row strip of A in this build (kernels/conv.ts packs weights so). */
+export function f32_gemm_a_bytes_per_k(): i32 {
+  return <i32>A_K_BYTES;
+}
 
 /**
  * Addresses are byte addresses; lda/ldc are row strides in floats. accumulate != 0 adds the
@@ -21,9 +33,12 @@ export function f32_gemm(
   const pstride: usize = (<usize>K + 1) << 5;
   const ldaB: usize = <usize>lda << 2;
   const ldcB: usize = <usize>ldc << 2;
-  const kcB = kcBlock > 0 ? kcBlock : (K > 0 ? K : 1);
-  const mcB = mcBlock > 0 ? (mcBlock + 3) & ~3 : M;
+  let kcB = kcBlock > 0 ? kcBlock : (K > 0 ? K : 1);
+  if (kcB > MAX_PACKED_A_FLOATS / 4) kcB = MAX_PACKED_A_FLOATS / 4;
+  let mcB = mcBlock > 0 ? (mcBlock + 3) & ~3 : (M + 3) & ~3;
+  if (mcB * kcB > MAX_PACKED_A_FLOATS) mcB = (MAX_PACKED_A_FLOATS / kcB) & ~3;
   const ncB = ncBlock > 0 ? (ncBlock + 7) & ~7 : N;
+  const M4 = M & ~3;
   for (let n0 = 0; n0 < N; n0 += ncB) {
     const nc = min(ncB, N - n0);
     const wn = w + (<usize>n0 >> 3) * pstride;
@@ -33,13 +48,18 @@ export function f32_gemm(
       const kc = min(kcB, K - k0);
       const first = k0 == 0;
       const last = k0 + kc >= K;
-      for (let m0 = 0; m0 < M; m0 += mcB) {
-        const mc = min(mcB, M - m0);
-        gemmPanels(
-          mc, kc, a + <usize>m0 * ldaB + (<usize>k0 << 2), ldaB, wn + 32 + (<usize>k0 << 5), pstride, nc,
-          cn + <usize>m0 * ldcB, ldcB, wn, first ? BIAS_COLUMNS : BIAS_NONE, !first || accumulate != 0,
-          last ? act : ACT_NONE, p0, p1,
-        );
+      const biasMode = first ? BIAS_COLUMNS : BIAS_NONE;
+      const initFromC = !first || accumulate != 0;
+      const actNow = last ? act : ACT_NONE;
+      const wk = wn + 32 + (<usize>k0 << 5);
+      const ak = a + (<usize>k0 << 2);
+      for (let m0 = 0; m0 < M4; m0 += mcB) {
+        const mc = min(mcB, M4 - m0);
+        packAStrips(ak + <usize>m0 * ldaB, ldaB, mc >> 2, kc, PACKED_A);
+        gemmStripsTimesPanels(mc >> 2, kc, PACKED_A, <usize>kc * A_K_BYTES, wk, pstride, nc, cn + <usize>m0 * ldcB, ldcB, wn, biasMode, initFromC, actNow, p0, p1, false);
+      }
+      if (M4 < M) {
+        gemmRowsTimesPanels(M - M4, kc, ak + <usize>M4 * ldaB, ldaB, wk, pstride, nc, cn + <usize>M4 * ldcB, ldcB, wn, biasMode, initFromC, actNow, p0, p1);
       }
       k0 += kc;
     } while (k0 < K);

@@ -1,14 +1,25 @@
 // The fp32 GEMM microkernel shared by f32-gemm.ts and conv.ts: a 4x8 register tile.
 //
-// A is read as 4 rows (row stride `lda` bytes), one element per row per k, broadcast with
-// load_splat. B is an 8-column packed panel: 8 consecutive floats per k, two v128 loads.
-// 8 accumulators + 2 B vectors + 1 broadcast = 11 live v128 (V8 x64 has 15 to give), so the
-// loop never spills; the 4 row pointers + w + k counter fit the GPRs.
+// A is a pre-packed strip of 4 rows stored k-major ([k][row 0..3]): one pointer with constant
+// offsets (four row pointers would cost three more adds per k). In the relaxed build each
+// element is broadcast with load_splat (16 bytes per k). In the baseline build the strip holds
+// every element already broadcast to a vector (64 bytes per k): a broadcast from memory takes
+// an FP pipe slot on x86, which the FMA loop can spare but the mul+add loop cannot (measured
+// +11% for the baseline tile on L1-resident data, no change for the relaxed one). B is an 8-column packed panel: 8 consecutive floats per k, two
+// v128 loads. 8 accumulators + 2 B vectors + 1 broadcast = 11 live v128 (V8 x64 has 15 to
+// give), so the loop never spills.
+//
+// One k step per iteration on purpose: unrolled by hand, Binaryen nests the madd chains of the
+// consecutive steps and hoists all their loads ahead of the FMAs (~20 live vectors: spills).
 //
 // The tile is always full (4 rows x 8 columns, C row stride `ldc` bytes). Callers route edge
 // tiles through a small scratch tile (see gemm-edge.ts) so the hot kernel has no tail logic.
 import { madd } from './vmath';
 import { applyAct, ACT_NONE } from './activation';
+
+/** Packed-A layout: see the header. kernels/ reads it through f32_gemm_a_bytes_per_k(). */
+export const PREBROADCAST_A: bool = !ASC_FEATURE_RELAXED_SIMD;
+export const A_K_BYTES: usize = PREBROADCAST_A ? 64 : 16;
 
 /** How the accumulators start, besides optionally adding what is already in C. */
 export const BIAS_NONE: i32 = 0;
@@ -22,7 +33,7 @@ export const BIAS_ROWS: i32 = 2;
  * initFromC: start from C (K-blocked continuation, or `accumulate`) rather than from zero.
  */
 export function gemmTile4x8(
-  a: usize, lda: usize, w: usize, kc: i32, c: usize, ldc: usize,
+  a: usize, w: usize, kc: i32, c: usize, ldc: usize,
   bias: usize, biasMode: i32, initFromC: bool, act: i32, p0: f32, p1: f32,
 ): void {
   let x00 = f32x4.splat(0), x01 = f32x4.splat(0);
@@ -45,40 +56,17 @@ export function gemmTile4x8(
     x20 = f32x4.add(x20, v128.load(c2)); x21 = f32x4.add(x21, v128.load(c2, 16));
     x30 = f32x4.add(x30, v128.load(c3)); x31 = f32x4.add(x31, v128.load(c3, 16));
   }
-  let a0 = a, a1 = a + lda, a2 = a1 + lda, a3 = a2 + lda;
-  let k = kc;
-  // Unrolled by 4 so the pointer bumps are amortised over 32 multiply-adds; the constant
-  // offsets fold into the loads' memarg.
-  while (k >= 4) {
-    let b0 = v128.load(w), b1 = v128.load(w, 16);
-    let va = v128.load_splat<f32>(a0); x00 = madd(va, b0, x00); x01 = madd(va, b1, x01);
-    va = v128.load_splat<f32>(a1); x10 = madd(va, b0, x10); x11 = madd(va, b1, x11);
-    va = v128.load_splat<f32>(a2); x20 = madd(va, b0, x20); x21 = madd(va, b1, x21);
-    va = v128.load_splat<f32>(a3); x30 = madd(va, b0, x30); x31 = madd(va, b1, x31);
-    b0 = v128.load(w, 32); b1 = v128.load(w, 48);
-    va = v128.load_splat<f32>(a0, 4); x00 = madd(va, b0, x00); x01 = madd(va, b1, x01);
-    va = v128.load_splat<f32>(a1, 4); x10 = madd(va, b0, x10); x11 = madd(va, b1, x11);
-    va = v128.load_splat<f32>(a2, 4); x20 = madd(va, b0, x20); x21 = madd(va, b1, x21);
-    va = v128.load_splat<f32>(a3, 4); x30 = madd(va, b0, x30); x31 = madd(va, b1, x31);
-    b0 = v128.load(w, 64); b1 = v128.load(w, 80);
-    va = v128.load_splat<f32>(a0, 8); x00 = madd(va, b0, x00); x01 = madd(va, b1, x01);
-    va = v128.load_splat<f32>(a1, 8); x10 = madd(va, b0, x10); x11 = madd(va, b1, x11);
-    va = v128.load_splat<f32>(a2, 8); x20 = madd(va, b0, x20); x21 = madd(va, b1, x21);
-    va = v128.load_splat<f32>(a3, 8); x30 = madd(va, b0, x30); x31 = madd(va, b1, x31);
-    b0 = v128.load(w, 96); b1 = v128.load(w, 112);
-    va = v128.load_splat<f32>(a0, 12); x00 = madd(va, b0, x00); x01 = madd(va, b1, x01);
-    va = v128.load_splat<f32>(a1, 12); x10 = madd(va, b0, x10); x11 = madd(va, b1, x11);
-    va = v128.load_splat<f32>(a2, 12); x20 = madd(va, b0, x20); x21 = madd(va, b1, x21);
-    va = v128.load_splat<f32>(a3, 12); x30 = madd(va, b0, x30); x31 = madd(va, b1, x31);
-    a0 += 16; a1 += 16; a2 += 16; a3 += 16; w += 128; k -= 4;
-  }
-  while (k > 0) {
+  for (let k = kc; k > 0; k--) {
     const b0 = v128.load(w), b1 = v128.load(w, 16);
-    let va = v128.load_splat<f32>(a0); x00 = madd(va, b0, x00); x01 = madd(va, b1, x01);
-    va = v128.load_splat<f32>(a1); x10 = madd(va, b0, x10); x11 = madd(va, b1, x11);
-    va = v128.load_splat<f32>(a2); x20 = madd(va, b0, x20); x21 = madd(va, b1, x21);
-    va = v128.load_splat<f32>(a3); x30 = madd(va, b0, x30); x31 = madd(va, b1, x31);
-    a0 += 4; a1 += 4; a2 += 4; a3 += 4; w += 32; k--;
+    let va = PREBROADCAST_A ? v128.load(a) : v128.load_splat<f32>(a);
+    x00 = madd(va, b0, x00); x01 = madd(va, b1, x01);
+    va = PREBROADCAST_A ? v128.load(a, 16) : v128.load_splat<f32>(a, 4);
+    x10 = madd(va, b0, x10); x11 = madd(va, b1, x11);
+    va = PREBROADCAST_A ? v128.load(a, 32) : v128.load_splat<f32>(a, 8);
+    x20 = madd(va, b0, x20); x21 = madd(va, b1, x21);
+    va = PREBROADCAST_A ? v128.load(a, 48) : v128.load_splat<f32>(a, 12);
+    x30 = madd(va, b0, x30); x31 = madd(va, b1, x31);
+    a += A_K_BYTES; w += 32;
   }
   if (act != ACT_NONE) {
     x00 = applyAct(x00, act, p0, p1); x01 = applyAct(x01, act, p0, p1);
