@@ -8,3 +8,5 @@ import './reduce-ops.js';
 import './matmul.js';
 import './elementwise.js';
 import './norm.js';
+import './conv.js';
+import './pool.js';
