@@ -10,3 +10,4 @@ import './elementwise.js';
 import './norm.js';
 import './conv.js';
 import './pool.js';
+import './conv-transpose.js';

@@ -21,9 +21,30 @@ function options(p: PoolParams): PoolOptions {
   return { kernel: s.kernel, strides: s.strides, pads: s.pads, dilations: s.dilations, ceilMode: s.ceilMode, autoPad: s.autoPad };
 }
 
+/** Max of 8-bit integers is exact in float32: widen, pool, narrow (no int8 max-pool graph path is hot). */
+function maxPoolBytes(ctx: CpuPrepareContext<PoolParams>): () => void {
+  const x = ctx.inputs[0]!;
+  const y = ctx.outputs[0];
+  const opts = options(ctx.params);
+  return () => {
+    const arena = ctx.rt.arena;
+    const xi = arena.alloc(x.size * 4, `${ctx.node.label} widened input`);
+    const yo = arena.alloc(y.size * 4, `${ctx.node.label} widened output`);
+    try {
+      arena.f32(xi, x.size).set(ctx.view(x) as Uint8Array);
+      maxPoolF32Ptr(ctx.rt, xi, x.dims, yo, opts);
+      (ctx.view(y) as Uint8Array).set(arena.f32(yo, y.size));
+    } finally {
+      arena.free(yo);
+      arena.free(xi);
+    }
+  };
+}
+
 defineCpuKernel<PoolParams>({
   type: 'MaxPool',
   prepare: (ctx) => {
+    if ((ctx.inputs[0]!.dtype === 'uint8' || ctx.inputs[0]!.dtype === 'int8') && ctx.outputs.length === 1) return maxPoolBytes(ctx);
     f32Only(ctx);
     const x = ctx.inputs[0]!;
     const [y, indices] = ctx.outputs;
