@@ -1,5 +1,6 @@
 // `edgerun` command line. Each command is a module of its own; this file only dispatches.
 import { EdgeRunError } from '../errors.js';
+import { enableRelaxedSimdInNode } from '../platform.js';
 
 interface Command {
   summary: string;
@@ -16,7 +17,7 @@ const commands: Record<string, Command> = {
     run: async (args) => (await import('./info.js')).info(args),
   },
   demo: {
-    summary: 'run every kernel once on each WASM build and print what was detected and chosen',
+    summary: 'detected features, each kernel once on both WASM builds, the bundled digits models end to end',
     run: async (args) => (await import('./demo.js')).demo(args),
   },
 };
@@ -38,6 +39,8 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`edgerun: unknown command '${name}'\n\n${help()}`);
     return 2;
   }
+  // The CLI is an application, not a library: it may switch V8's relaxed SIMD on (Node 20).
+  await enableRelaxedSimdInNode();
   try {
     return await cmd.run(rest);
   } catch (e) {
