@@ -4,8 +4,7 @@
 // that is kept (and grown) across calls.
 //
 // Packed layouts (opaque to callers):
-//  - WASM builds: [strips: per group, (Mg & ~3) rows as k-major 4-row strips, each element
-//    repeated 4 times in builds that want A pre-broadcast][raw weights][bias × M]
+//  - WASM builds: see packForWasm
 //  - reference build: [raw weights][bias × M]
 import { EdgeRunError } from '../engine/errors.js';
 import { encodeActivation, type Activation } from './activation.js';
@@ -43,7 +42,10 @@ function panelsPerBlock(Kc: number, OH: number, OW: number): number {
   return Math.max(1, Math.min(wanted, cap, Math.ceil((OH * OW) / 8)));
 }
 
-/** K slice of the microkernel passes (0: all of C/group·kH·kW at once). */
+/**
+ * K slice of the microkernel passes (0: all of C/group·kH·kW at once). Slices of 192-512
+ * measured no faster than none for 64 and 256 channels, 3x3.
+ */
 const KC_BLOCK = 0;
 
 interface Geometry {
@@ -159,16 +161,44 @@ export function packConv2dF32(
     if (!(bias instanceof Float32Array)) throw new EdgeRunError('DTypeMismatch', `${where}: bias must be a Float32Array`);
     if (bias.length !== M) throw new EdgeRunError('ShapeMismatch', `${where}: bias has ${bias.length} elements, expected M = ${M}`);
   }
-  const Mg = M / g.group;
-  const Mg4 = Mg & ~3;
-  // Floats per k of a 4-row strip: 4, or 16 where the build wants A pre-broadcast (gemm-4x8.ts).
-  const perK = rt.wasm ? rt.wasm.f32_gemm_a_bytes_per_k() / 4 : 0;
-  const copies = perK / 4;
-  const stripFloats = g.group * Mg4 * Kc * copies;
-  const floats = stripFloats + M * Kc + M;
+  const layout = rt.wasm ? packForWasm(rt, weight, M / g.group, g.group, Kc, bias) : packForReference(rt, weight, M, Kc, bias);
+  return new PackedConv(rt, [...dims], g.group, g.strides, g.pads, g.dilations, layout.ptr, layout.bytes, layout.rawOffset, layout.biasOffset);
+}
+
+interface Layout {
+  ptr: number;
+  bytes: number;
+  rawOffset: number;
+  biasOffset: number;
+}
+
+/** [raw weights M×Kc][bias × M] */
+function packForReference(rt: Runtime, weight: Float32Array, M: number, Kc: number, bias: Float32Array | undefined): Layout {
+  const floats = M * Kc + M;
   const ptr = rt.arena.alloc(floats * 4, 'packed conv weights');
   const out = rt.arena.f32(ptr, floats);
-  for (let grp = 0; grp < g.group && rt.wasm; grp++) {
+  out.set(weight);
+  if (bias) out.set(bias, M * Kc);
+  else out.fill(0, M * Kc);
+  return { ptr, bytes: floats * 4, rawOffset: 0, biasOffset: M * Kc * 4 };
+}
+
+/**
+ * [strips: per group, rows 0 .. (Mg & ~3) as k-major 4-row strips][raw: per group, the Mg % 4
+ * rows left over, as given][bias × M]. The strips' layout is the build's (gemm-4x8.ts): each
+ * element once (16 bytes per k) or repeated 4 times, pre-broadcast (64 bytes per k).
+ */
+function packForWasm(rt: Runtime, weight: Float32Array, Mg: number, group: number, Kc: number, bias: Float32Array | undefined): Layout {
+  const M = Mg * group;
+  const Mg4 = Mg & ~3;
+  const perK = rt.wasm!.f32_gemm_a_bytes_per_k() / 4;
+  const copies = perK / 4;
+  const stripFloats = group * Mg4 * Kc * copies;
+  const rawFloats = group * (Mg - Mg4) * Kc;
+  const floats = stripFloats + rawFloats + M;
+  const ptr = rt.arena.alloc(floats * 4, 'packed conv weights');
+  const out = rt.arena.f32(ptr, floats);
+  for (let grp = 0; grp < group; grp++) {
     for (let s = 0; s < Mg4 / 4; s++) {
       const base = (grp * Mg4 + 4 * s) * Kc * copies;
       for (let k = 0; k < Kc; k++) {
@@ -178,11 +208,13 @@ export function packConv2dF32(
         }
       }
     }
+    const left = Mg - Mg4;
+    const from = (grp * Mg + Mg4) * Kc;
+    out.set(weight.subarray(from, from + left * Kc), stripFloats + grp * left * Kc);
   }
-  out.set(weight, stripFloats);
-  if (bias) out.set(bias, stripFloats + M * Kc);
-  else out.fill(0, stripFloats + M * Kc);
-  return new PackedConv(rt, [...dims], g.group, g.strides, g.pads, g.dilations, ptr, floats * 4, stripFloats * 4, (stripFloats + M * Kc) * 4);
+  if (bias) out.set(bias, stripFloats + rawFloats);
+  else out.fill(0, stripFloats + rawFloats);
+  return { ptr, bytes: floats * 4, rawOffset: stripFloats * 4, biasOffset: (stripFloats + rawFloats) * 4 };
 }
 
 /** One im2col scratch block per arena, grown when a bigger convolution comes along. */

@@ -6,7 +6,7 @@
 //
 // Packed weights (byte offsets from `w`):
 //   strips: group g's (Mg & ~3) / 4 strips of 4 rows, each Kc * A_K_BYTES (layout: gemm-4x8.ts)
-//   raw:    the weights as given, [M][Kc], for the Mg % 4 rows left over per group
+//   raw:    per group, the Mg % 4 rows left over, as given ([Mg % 4][Kc])
 //   bias:   M floats (zeros without a bias)
 import { gemmRowsTimesPanels, gemmStripsTimesPanels } from './lib/gemm-panels';
 import { A_K_BYTES, BIAS_NONE, BIAS_ROWS } from './lib/gemm-4x8';
@@ -45,7 +45,7 @@ export function conv2d_f32(
       const inG = input + (<usize>n * <usize>C + <usize>g * <usize>Cg) * planeIn;
       const outG = out + (<usize>n * <usize>M + <usize>g * <usize>Mg) * ldc;
       const aStrips = strips + <usize>g * <usize>(Mg4 >> 2) * astride;
-      const aRaw = raw + (<usize>g * <usize>Mg + <usize>Mg4) * (<usize>Kc << 2);
+      const aRaw = raw + <usize>g * <usize>(Mg - Mg4) * (<usize>Kc << 2);
       const bG = bias + (<usize>g * <usize>Mg << 2);
       for (let pix0 = 0; pix0 < P; pix0 += blockPix) {
         const np = min(blockPix, P - pix0);

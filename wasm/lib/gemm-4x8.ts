@@ -5,15 +5,16 @@
 // element is broadcast with load_splat (16 bytes per k). In the baseline build the strip holds
 // every element already broadcast to a vector (64 bytes per k): a broadcast from memory takes
 // an FP pipe slot on x86, which the FMA loop can spare but the mul+add loop cannot (measured
-// +11% for the baseline tile on L1-resident data, no change for the relaxed one). B is an 8-column packed panel: 8 consecutive floats per k, two
-// v128 loads. 8 accumulators + 2 B vectors + 1 broadcast = 11 live v128 (V8 x64 has 15 to
-// give), so the loop never spills.
+// +11% for the baseline tile on L1-resident data, no change for the relaxed one).
+// B is an 8-column packed panel: 8 consecutive floats per k, two v128 loads.
+// 8 accumulators + 2 B vectors + 1 A vector = 11 live v128 (V8 x64 has 15 to give), so the loop
+// never spills. (A 5x8 tile, 13 live, already spilled under V8 11.3: 2.5x slower.)
 //
 // One k step per iteration on purpose: unrolled by hand, Binaryen nests the madd chains of the
 // consecutive steps and hoists all their loads ahead of the FMAs (~20 live vectors: spills).
 //
 // The tile is always full (4 rows x 8 columns, C row stride `ldc` bytes). Callers route edge
-// tiles through a small scratch tile (see gemm-edge.ts) so the hot kernel has no tail logic.
+// tiles through a small scratch tile (see gemm-panels.ts) so the hot kernel has no tail logic.
 import { madd } from './vmath';
 import { applyAct, ACT_NONE } from './activation';
 
