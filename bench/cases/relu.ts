@@ -1,6 +1,6 @@
-// Elementwise ReLU over 1M floats: a small case to develop the harness with. The edgerun side
-// is a plain TypeScript loop over the arena until an eltwise kernel lands.
+// Elementwise ReLU over 1M floats on the WASM unary kernel.
 import type { BenchCase } from '../case.js';
+import { unaryF32Ptr } from '../../kernels/unary.js';
 import { seededFloats } from '../data.js';
 import { buildOnnxModel } from '../onnx-model.js';
 
@@ -13,15 +13,7 @@ export function reluCase(n: number): BenchCase {
       const y = rt.arena.alloc(n * 4, 'relu y');
       rt.arena.f32(x, n).set(input);
       return {
-        run: () => {
-          const xs = rt.arena.f32(x, n);
-          const ys = rt.arena.f32(y, n);
-          // Branch-free: a ternary on random signs mispredicts and V8 keeps it a branch (~8x slower).
-          for (let i = 0; i < n; i++) {
-            const v = xs[i];
-            ys[i] = v * +(v > 0);
-          }
-        },
+        run: () => unaryF32Ptr(rt, 'relu', undefined, x, y, n),
         output: () => rt.arena.f32(y, n).slice(),
         dispose: () => {
           rt.arena.free(y);
