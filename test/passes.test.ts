@@ -145,7 +145,7 @@ test('the memory plan of the digits models and MobileNetV2 stays within 1.1× of
     ['reference-architectures', 'mobilenet_v2', [1, 3, 224, 224]],
   ] as const) {
     const s = await InferenceSession.create(readFixture(dir, `${name}.onnx`), { runtime: rt });
-    const n = dims.reduce((p, d) => p * d, 1);
+    const n = (dims as readonly number[]).reduce((p, d) => p * d, 1);
     await s.run({ [s.inputNames[0]]: new Tensor('float32', randomF32(rand, n), [...dims]) });
     const m = s.memory!;
     assert.ok(m.peak <= 1.1 * m.lowerBound, `${name}: peak ${m.peak} vs lower bound ${m.lowerBound}`);

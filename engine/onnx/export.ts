@@ -5,6 +5,8 @@ import type { Attribute, Dim, Graph, Value } from '../graph/ir.js';
 import type { DType } from '../tensor.js';
 import { onnx } from './proto.js';
 import { DTYPE_TO_ONNX, tensorToProto } from './tensor-proto.js';
+import { annotate, inferGraph } from '../graph/infer.js';
+import '../ops/all.js';
 
 export interface SaveOptions {
   /** ir_version to write (default 8, which covers opsets up to 17). */
@@ -13,6 +15,11 @@ export interface SaveOptions {
 }
 
 export function saveModel(graph: Graph, opts: SaveOptions = {}): Uint8Array {
+  if (graph.outputs.some((v) => !v.dtype)) {
+    // Built graphs carry types only on their inputs: infer the rest (on a copy) for value_info.
+    graph = graph.clone();
+    annotate(graph, inferGraph(graph));
+  }
   const model = onnx.ModelProto.create({
     irVersion: opts.irVersion ?? graph.metadata.irVersion ?? 8,
     producerName: opts.producerName ?? 'edgerun',

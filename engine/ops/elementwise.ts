@@ -3,6 +3,7 @@
 import type { DType } from '../tensor.js';
 import { broadcast } from './dims.js';
 import { defineOp, type OpContext, type ValueInfo } from './registry.js';
+import { EDGERUN_DOMAIN } from './fused-activation.js';
 
 export const FLOAT_TYPES: readonly DType[] = ['float32', 'float64', 'float16'];
 export const NUMERIC_TYPES: readonly DType[] = ['float32', 'float64', 'float16', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64'];
@@ -132,3 +133,16 @@ export function sizeOfInfo(v: ValueInfo | undefined): number {
   if (!v?.shape) return 0;
   return v.shape.reduce<number>((a, d) => a * (typeof d === 'number' ? d : 1), 1);
 }
+
+// The Heaviside step of the classic perceptron: 1 where x ≥ 0, else 0 (step(±0) = 1, NaN stays
+// NaN). ONNX has no such op, so it lives in edgerun's domain.
+defineOp({
+  type: 'Heaviside',
+  domain: EDGERUN_DOMAIN,
+  params: () => ({}),
+  infer: (ctx, inputs) => {
+    const x = ctx.input(inputs, 0);
+    ctx.expectDType(x, FLOAT_TYPES, 'input 0');
+    return [{ dtype: x.dtype, shape: x.shape, value: null }];
+  },
+});

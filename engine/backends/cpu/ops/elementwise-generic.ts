@@ -79,5 +79,6 @@ const UNARY: Record<string, (x: number, p: Record<string, number>) => number> = 
   Selu: (x, p) => p.gamma * (x <= 0 ? p.alpha * (Math.exp(x) - 1) : x),
   ThresholdedRelu: (x, p) => (x > p.alpha ? x : 0),
   HardSigmoid: (x, p) => Math.min(1, Math.max(0, p.alpha * x + p.beta)),
+  Heaviside: (x) => (Number.isNaN(x) ? NaN : x >= 0 ? 1 : 0),
   Clip: (x, p) => (x < p.min ? p.min : x > p.max ? p.max : x),
 };

@@ -7,6 +7,7 @@ import type { ClipParams } from '../../../ops/elementwise.js';
 import { UNARY_OPS as ONNX_UNARY } from '../../../ops/elementwise.js';
 import type { TypedData } from '../../../tensor.js';
 import { defineCpuKernel, type CpuPrepareContext, type CpuTensor } from '../kernel-def.js';
+import { EDGERUN_DOMAIN } from '../../../ops/fused-activation.js';
 import { genericBinary, genericUnary, type ScalarBinary } from './elementwise-generic.js';
 
 const BINARY: Record<string, { f32: BinaryOp; generic: ScalarBinary }> = {
@@ -111,6 +112,17 @@ for (const type of Object.keys(ONNX_UNARY)) {
     },
   });
 }
+
+defineCpuKernel({
+  type: 'Heaviside',
+  domain: EDGERUN_DOMAIN,
+  prepare: (ctx) => {
+    const x = ctx.inputs[0]!;
+    const y = ctx.outputs[0];
+    if (x.dtype === 'float32') return () => unaryF32Ptr(ctx.rt, 'step', undefined, x.ptr, y.ptr, x.size);
+    return () => genericUnary('Heaviside', {}, ctx.view(x), ctx.view(y));
+  },
+});
 
 defineCpuKernel<ClipParams>({
   type: 'Clip',
