@@ -13,6 +13,8 @@ export interface BenchRun {
   run: () => void;
   dispose?: () => void;
   output?: () => Float32Array;
+  /** Extra figures for the record (e.g. the arena's planned peak and its lower bound), read after timing. */
+  facts?: () => Record<string, number>;
 }
 
 export interface BenchCase {

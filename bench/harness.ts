@@ -33,6 +33,8 @@ export interface BenchRecord {
   check?: string;
   /** Setup or timing failures, edgerun's or a peer's. */
   error?: string;
+  /** Case-specific figures (BenchRun.facts), e.g. arenaPeak / arenaLowerBound in bytes. */
+  facts?: Record<string, number>;
 }
 
 export interface HarnessOptions extends Partial<TimingOptions> {
@@ -140,6 +142,8 @@ async function runRow(
       const check = checkOutput(c, er, shared.ortOutput);
       if (check !== undefined) record.check = check;
       if (check !== undefined && check !== 'ok') report.warnings.push(`${c.name} [${build}]: output disagrees with ${ORT_PEER}: ${check}`);
+      const facts = er.facts?.();
+      if (facts) record.facts = facts;
     } finally {
       er.dispose?.();
     }

@@ -107,6 +107,13 @@ export async function main(argv: string[]): Promise<number> {
   for (const note of report.notes) console.log(`# ${note}`);
   console.log(`# ${RATIO_NOTE}`);
   console.log(formatTable(report.records));
+  for (const r of report.records) {
+    const f = r.facts;
+    if (f && f.arenaPeak !== undefined && f.arenaLowerBound) {
+      const mib = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;
+      console.log(`# arena ${r.name} [${r.build}]: planned peak ${mib(f.arenaPeak)}, lower bound ${mib(f.arenaLowerBound)} (${(f.arenaPeak / f.arenaLowerBound).toFixed(3)}×)`);
+    }
+  }
   for (const w of report.warnings) console.error(`WARNING: ${w}`);
   if (opts.json) {
     writeFileSync(opts.json, `${JSON.stringify(report.records, null, 2)}\n`);

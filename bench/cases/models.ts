@@ -5,11 +5,8 @@
 import type { BenchCase } from '../case.js';
 import { seededFloats } from '../data.js';
 import { BENCH_MODELS, type BenchModel, type ModelEntry } from '../models/index.js';
-import type { Runtime } from '../../kernels/runtime.js';
-import { CpuExecutable } from '../../engine/backends/cpu/executable.js';
-import type { Graph } from '../../engine/graph/ir.js';
+import { InferenceSession } from '../../engine/session.js';
 import { saveModel } from '../../engine/onnx/export.js';
-import { optimizeGraph } from '../../engine/passes/optimize.js';
 import { Tensor } from '../../engine/tensor.js';
 import '../../engine/ops/all.js';
 import '../../engine/backends/cpu/ops/all.js';
@@ -24,15 +21,6 @@ const INPUT_SEED = 1;
  * catches a wrong pad or a dropped bias (those move logits by whole units).
  */
 const MODEL_TOLERANCE = { rtol: 1e-4, atol: 1e-6 };
-
-/**
- * InferenceSession.create(graph, { runtime: rt }) minus the await (BenchCase.edgerun is
- * synchronous): the same optimisation pipeline feeding the same CPU executable, whose
- * constructor is where a graph with operators that have no CPU kernel yet fails.
- */
-function createSessionSync(graph: Graph, rt: Runtime): CpuExecutable {
-  return new CpuExecutable(optimizeGraph(graph, { runtime: rt }), rt, graph.name);
-}
 
 export function modelCase(entry: ModelEntry): BenchCase {
   // Built on first use and kept: both builds and onnxruntime-web must see the same weights,
@@ -51,20 +39,21 @@ export function modelCase(entry: ModelEntry): BenchCase {
     tolerance: MODEL_TOLERANCE,
     edgerun(rt) {
       const { graph } = model();
-      const session = createSessionSync(graph, rt);
+      const session = InferenceSession.createSync(graph, { runtime: rt });
       const { dims, data } = input();
       const feeds = { [graph.inputs[0].name]: new Tensor('float32', data, dims) };
       const logits = graph.outputs[0].name;
       let last: Record<string, Tensor> | null = null;
       return {
         run: () => {
-          last = session.run(feeds);
+          last = session.runSync(feeds);
         },
         output: () => {
           if (!last) throw new Error(`${entry.name}: output() before run()`);
           return Float32Array.from(last[logits].data as Float32Array);
         },
-        dispose: () => session.dispose(),
+        facts: () => ({ arenaPeak: session.memory!.peak, arenaLowerBound: session.memory!.lowerBound }),
+        dispose: () => void session.release(),
       };
     },
     onnx: () => ({ model: saveModel(model().graph), feeds: { [model().graph.inputs[0].name]: input() } }),
