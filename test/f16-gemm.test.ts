@@ -108,6 +108,24 @@ RUNTIMES.forEach((rt, r) => {
     }
   });
 
+  test(`${rt.build}: GEMV rows with |a| >= 2^16 (no pre-scaling of A) and with inf/NaN in A`, () => {
+    const rand = rng(31);
+    for (const big of [65536, 1e30, Infinity, NaN]) {
+      const K = 37, N = 29;
+      const a = randomF32(rand, K);
+      a[K - 1] = big;
+      const halves = randomHalves(rand, K * N);
+      const bias = randomF32(rand, N);
+      const packed = packGemmF16(rt, halves, K, N, { bias });
+      try {
+        const want = gemmF16Ref(a, halves, 1, K, N, { bias });
+        assertClose(gemmF16(rt, a, 1, packed), want, { rtol: 1e-5, atol: 1e-5 }, `${rt.build} a[K-1] = ${big}`);
+      } finally {
+        packed.free();
+      }
+    }
+  });
+
   test(`${rt.build}: weights with inf and NaN halves (GEMV and tiles)`, () => {
     const rand = rng(99);
     for (const [M, K, N] of [[1, 17, 40], [1, 9, 5], [6, 33, 19]]) {

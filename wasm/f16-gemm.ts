@@ -9,9 +9,9 @@
 // a small f32 scratch (kc x 8 floats, L1-resident), then every row of A runs the fp32 4x8 / 1x8
 // microkernels over it, so the widening is paid once per panel slice, not once per row strip.
 // M = 1 with finite weights: GEMV kernels that widen in registers (lib/f16-gemm-rows.ts).
-import { halvesToFloats } from './lib/f16-convert';
+import { finiteHalvesHighToFloats, halvesHighToHigh32, halvesLowToHigh32, halvesToFloats } from './lib/f16-convert';
 import { f16RowF32x8, f16TileF32x4x8 } from './lib/f16-gemm-tiles';
-import { f16RowHalves1x32, f16RowHalves1x8 } from './lib/f16-gemm-rows';
+import { f16RowHalves1x16, f16RowHalves1x16Prescaled, f16RowHalves1x8, f16RowHalves1x8Prescaled } from './lib/f16-gemm-rows';
 import { ACT_NONE } from './lib/activation';
 
 /** Largest K slice widened at once: 512 x 8 floats = 16 KiB of scratch. */
@@ -19,9 +19,21 @@ const MAX_KC: i32 = 512;
 const SCRATCH: usize = memory.data(MAX_KC * 32, 64);
 const EDGE_TILE: usize = memory.data(4 * 8 * 4, 16);
 
-/** Panel slice of kc x 8 halves at `src` -> kc x 8 floats at SCRATCH. */
-function widenSlice(src: usize, kc: i32): void {
+/**
+ * Panel slice of kc x 8 halves at `src` -> kc x 8 floats at SCRATCH. Finite weights take the
+ * 4-op widening of the GEMV kernels; weights with inf/NaN the exact one (13 ops per 4).
+ */
+function widenSlice(src: usize, kc: i32, finite: bool): void {
   let dst = SCRATCH;
+  if (finite) {
+    for (let k = 0; k < kc; k++) {
+      const h = v128.load(src);
+      v128.store(dst, finiteHalvesHighToFloats(halvesLowToHigh32(h)));
+      v128.store(dst, finiteHalvesHighToFloats(halvesHighToHigh32(h)), 16);
+      src += 16; dst += 32;
+    }
+    return;
+  }
   for (let k = 0; k < kc; k++) {
     const h = v128.load(src);
     v128.store(dst, halvesToFloats(i32x4.extend_low_i16x8_u(h)));
@@ -70,24 +82,39 @@ function rowsTimesScratch(
   }
 }
 
+/** Whether every |a[k]| < 2^16 (NaN fails too), so a * 2^112 stays finite. */
+function fitsPrescale(a: usize, K: i32): bool {
+  const limit = f32x4.splat(65536);
+  let ok = i32x4.splat(-1);
+  let k = 0;
+  for (; k + 4 <= K; k += 4) ok = v128.and(ok, f32x4.lt(f32x4.abs(v128.load(a + (<usize>k << 2))), limit));
+  for (; k < K; k++) if (!(abs<f32>(load<f32>(a + (<usize>k << 2))) < 65536)) return false;
+  return i32x4.all_true(ok);
+}
+
 /** One row of A times every panel, halves widened in registers. */
 function gemvHalves(K: i32, N: i32, a: usize, w: usize, pstride: usize, c: usize, initFromC: bool, act: i32, p0: f32, p1: f32): void {
+  const prescaled = fitsPrescale(a, K);
   const full = N >> 3;
   let p = 0;
-  for (; p + 4 <= full; p += 4) {
+  for (; p + 2 <= full; p += 2) {
     const wp = w + <usize>p * pstride;
-    f16RowHalves1x32(a, wp + 32, pstride, K, c + (<usize>p << 5), wp, initFromC, act, p0, p1);
+    if (prescaled) f16RowHalves1x16Prescaled(a, wp + 32, pstride, K, c + (<usize>p << 5), wp, initFromC, act, p0, p1);
+    else f16RowHalves1x16(a, wp + 32, pstride, K, c + (<usize>p << 5), wp, initFromC, act, p0, p1);
   }
-  for (; p < full; p++) {
+  if (p < full) {
     const wp = w + <usize>p * pstride;
-    f16RowHalves1x8(a, wp + 32, K, c + (<usize>p << 5), wp, initFromC, act, p0, p1);
+    if (prescaled) f16RowHalves1x8Prescaled(a, wp + 32, K, c + (<usize>p << 5), wp, initFromC, act, p0, p1);
+    else f16RowHalves1x8(a, wp + 32, K, c + (<usize>p << 5), wp, initFromC, act, p0, p1);
+    p++;
   }
   const cols = N & 7;
   if (cols != 0) {
     const wp = w + <usize>p * pstride;
     const cp = c + (<usize>p << 5);
     if (initFromC) copyToEdge(cp, 0, 1, cols);
-    f16RowHalves1x8(a, wp + 32, K, EDGE_TILE, wp, initFromC, act, p0, p1);
+    if (prescaled) f16RowHalves1x8Prescaled(a, wp + 32, K, EDGE_TILE, wp, initFromC, act, p0, p1);
+    else f16RowHalves1x8(a, wp + 32, K, EDGE_TILE, wp, initFromC, act, p0, p1);
     copyFromEdge(cp, 0, 1, cols);
   }
 }
@@ -123,7 +150,7 @@ export function f16_gemm(
       const mc = min(mcB, M - m0);
       for (let p = 0; p < panels; p++) {
         const wp = w + <usize>p * pstride;
-        widenSlice(wp + 32 + (<usize>k0 << 4), kc);
+        widenSlice(wp + 32 + (<usize>k0 << 4), kc, finite != 0);
         rowsTimesScratch(
           mc, kc, a + <usize>m0 * ldaB + (<usize>k0 << 2), ldaB, c + <usize>m0 * ldcB + (<usize>p << 5), ldcB,
           min(8, N - (p << 3)), first ? wp : 0, initFromC, actNow, p0, p1,

@@ -71,9 +71,23 @@ export function floatsToHalves(x: v128): v128 {
  */
 @inline
 export function finiteHalvesHighToFloats(hHigh: v128): v128 {
-  const bits = v128.and(i32x4.shr_s(hHigh, 3), i32x4.splat(0x8fffffff));
-  return f32x4.mul(bits, f32x4.splat(reinterpret<f32>(TWO_POW_112)));
+  return widenFinite(hHigh, i32x4.splat(0x8fffffff), f32x4.splat(reinterpret<f32>(TWO_POW_112)));
 }
+
+/**
+ * The same with the two constants passed in: loaded from memory before a hot loop
+ * (WIDEN_CONSTANTS), they stay in registers; as v128.const V8 11.3 re-materialises them in
+ * every iteration (3 instructions each) once the loop is short of registers.
+ */
+@inline
+export function widenFinite(hHigh: v128, mask: v128, scale: v128): v128 {
+  return f32x4.mul(v128.and(i32x4.shr_s(hHigh, 3), mask), scale);
+}
+
+/** [mask x4][2^112 x4] for widenFinite. */
+export const WIDEN_CONSTANTS: usize = memory.data<u32>([
+  0x8fffffff, 0x8fffffff, 0x8fffffff, 0x8fffffff, TWO_POW_112, TWO_POW_112, TWO_POW_112, TWO_POW_112,
+], 16);
 
 /** Lanes 0..3 of an i16x8 of halves, each moved to the top 16 bits of an i32 lane. */
 @inline
