@@ -28,7 +28,7 @@ export interface PackedHybridGemm {
 /** Largest K whose int32 accumulators cannot overflow: K · 255 · 127 < 2^31. */
 export const HYBRID_MAX_K = Math.floor((2 ** 31 - 1) / (255 * 127));
 const NR = 8;
-/** Quantized rows of A kept at once: about this many bytes (L2-resident while the panels pass). */
+/** Quantized rows of A kept at once (in the module's static scratch): about this many bytes, L2-resident while the panels pass. */
 const QUANTIZED_BLOCK_BYTES = 128 * 1024;
 
 class PackedHybrid implements PackedHybridGemm {
@@ -129,19 +129,6 @@ function checkPacked(rt: Runtime, packed: PackedHybridGemm, where: string): void
   if (packed.isFreed) throw new EdgeRunError('InvalidArgument', `${where}: packed weights were freed`);
 }
 
-/** Per-runtime scratch for the quantized rows of A, kept and grown across calls. */
-const scratchBlocks = new WeakMap<Runtime, { ptr: number; bytes: number }>();
-
-function scratchFor(rt: Runtime, bytes: number): number {
-  const have = scratchBlocks.get(rt);
-  if (have && have.bytes >= bytes) return have.ptr;
-  if (have) rt.arena.free(have.ptr);
-  scratchBlocks.delete(rt);
-  const ptr = rt.arena.alloc(bytes, 'hybrid GEMM quantized rows');
-  scratchBlocks.set(rt, { ptr, bytes });
-  return ptr;
-}
-
 /** C[M×N] = act(dequant(quant(A)·W) + bias). Arena byte addresses; lda/ldc are row strides in floats. */
 export function hybridGemmPtr(
   rt: Runtime,
@@ -168,11 +155,7 @@ export function hybridGemmPtr(
   const accumulate = opts.accumulate ?? false;
 
   if (rt.wasm) {
-    const Kp = K + (K & 1);
-    const ldq = Math.ceil((Kp * 2) / 16) * 16;
-    const rows = Math.min(M, Math.max(4, Math.floor(QUANTIZED_BLOCK_BYTES / ldq) & ~3));
-    const scratch = scratchFor(rt, rows * (ldq + 4));
-    rt.wasm.hybrid_gemm(M, K, N, aPtr, lda, packed.ptr, cPtr, ldc, accumulate ? 1 : 0, act, p0, p1, scratch, rows);
+    rt.wasm.hybrid_gemm(M, K, N, aPtr, lda, packed.ptr, cPtr, ldc, accumulate ? 1 : 0, act, p0, p1, QUANTIZED_BLOCK_BYTES);
     return;
   }
   const arena = rt.arena;

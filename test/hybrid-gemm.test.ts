@@ -147,6 +147,24 @@ RUNTIMES.forEach((rt, r) => {
     runCase(r, { M: 1, K: 4099, N: 40, transB: true, withBias: true, accumulate: false, act: { kind: 'none' } }, 10, true);
   });
 
+  test(`${rt.build}: K so long that a block holds one row; the largest K at the int32 limit`, () => {
+    runCase(r, { M: 3, K: 40001, N: 9, transB: false, withBias: true, accumulate: false, act: { kind: 'none' } }, 11, true);
+    // Every q - zp = -255 and every weight 127: |acc| = K * 255 * 127, just below 2^31.
+    const K = HYBRID_MAX_K, N = 3;
+    const a = new Float32Array(2 * K).fill(-1);
+    const w = new Int8Array(K * N).fill(127);
+    const scales = new Float32Array(N).fill(1e-9);
+    const packed = packHybridGemm(rt, w, scales, K, N);
+    try {
+      const accumulators = new Int32Array(2 * N);
+      const want = hybridGemmRef(a, w, scales, 2, K, N, { accumulators });
+      assert.is(accumulators[0], -K * 255 * 127);
+      assertEqualArrays(hybridGemm(rt, a, 2, packed), want, `${rt.build} K = ${K}`);
+    } finally {
+      packed.free();
+    }
+  });
+
   test(`${rt.build}: close to the float GEMM within the quantization error bound`, () => {
     const rand = rng(8);
     const M = 9, K = 200, N = 21;

@@ -194,28 +194,35 @@ function rowsTimesPanels(rows: i32, q: usize, ldq: usize, rs: usize, w: usize, p
   }
 }
 
+/** Quantized rows of A (int16, then one float scale per row): the largest row (K = 66311) fits. */
+const QROWS_BYTES: i32 = 256 * 1024;
+const QROWS: usize = memory.data(QROWS_BYTES, 64);
+
 /**
- * Addresses are byte addresses; lda/ldc are row strides in floats. `scratch` holds mcBlock
- * quantized rows (ldq = round_up(Kp * 2, 16) bytes each) followed by mcBlock floats of row scales;
- * A is quantized and multiplied mcBlock rows at a time (mcBlock >= 1).
+ * Addresses are byte addresses; lda/ldc are row strides in floats. A is quantized and multiplied
+ * a block of rows at a time: as many rows as fit in `blockBytes` (at most 256 KiB, a multiple of 4
+ * rows when there are 4 or more), so the block stays in L2 while every panel passes over it.
  */
 export function hybrid_gemm(
   M: i32, K: i32, N: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32,
-  accumulate: i32, act: i32, p0: f32, p1: f32, scratch: usize, mcBlock: i32,
+  accumulate: i32, act: i32, p0: f32, p1: f32, blockBytes: i32,
 ): void {
   if (M <= 0 || N <= 0) return;
   const Kp = (K + 1) & ~1;
   const pstride: usize = 64 + (<usize>Kp << 4);
   const ldq: usize = ((<usize>Kp << 1) + 15) & ~15;
-  const rs = scratch + <usize>mcBlock * ldq;
+  const budget = blockBytes > 0 && blockBytes < QROWS_BYTES ? blockBytes : QROWS_BYTES;
+  let mcBlock = min(M, max(1, budget / <i32>(ldq + 4)));
+  if (mcBlock >= 4) mcBlock &= ~3;
+  const rs = QROWS + <usize>mcBlock * ldq;
   for (let m0 = 0; m0 < M; m0 += mcBlock) {
     const mc = min(mcBlock, M - m0);
     for (let r = 0; r < mc; r++) {
       const ar = a + (<usize>(m0 + r) * <usize>lda << 2);
       rowParams(ar, K);
-      quantizeRowI16(ar, K, scratch + <usize>r * ldq, Kp);
+      quantizeRowI16(ar, K, QROWS + <usize>r * ldq, Kp);
       store<f32>(rs + (<usize>r << 2), rowScale);
     }
-    rowsTimesPanels(mc, scratch, ldq, rs, w, pstride, N, Kp >> 1, c + (<usize>m0 * <usize>ldc << 2), <usize>ldc << 2, accumulate != 0, act, p0, p1);
+    rowsTimesPanels(mc, QROWS, ldq, rs, w, pstride, N, Kp >> 1, c + (<usize>m0 * <usize>ldc << 2), <usize>ldc << 2, accumulate != 0, act, p0, p1);
   }
 }
