@@ -96,3 +96,45 @@ export function toArena(rt: Runtime, src: QArray | Int32Array, what: string): nu
   new Uint8Array(rt.arena.buffer, ptr, src.byteLength).set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
   return ptr;
 }
+
+/** 2-D window geometry as ONNX spells it (pads: top, left, bottom, right). */
+export interface Window2D {
+  kernel: [number, number];
+  strides?: [number, number];
+  dilations?: [number, number];
+  pads?: [number, number, number, number];
+}
+
+export interface Geometry {
+  kh: number; kw: number; sh: number; sw: number; dh: number; dw: number;
+  padT: number; padL: number; padB: number; padR: number;
+  H: number; W: number; OH: number; OW: number;
+}
+
+/** Validates a window over an H×W plane and computes the output size (floor mode). */
+export function windowGeometry(win: Window2D, H: number, W: number, where: string): Geometry {
+  if (typeof win !== 'object' || win === null) throw new EdgeRunError('InvalidArgument', `${where}: window geometry is required`);
+  const pair = (v: unknown, dflt: [number, number], what: string, min: number): [number, number] => {
+    const p = v ?? dflt;
+    if (!Array.isArray(p) || p.length !== 2 || p.some((x) => !Number.isInteger(x) || x < min)) {
+      throw new EdgeRunError('InvalidArgument', `${where}: ${what} must be two integers >= ${min}, got ${JSON.stringify(v)}`);
+    }
+    return p as [number, number];
+  };
+  const [kh, kw] = pair(win.kernel, [0, 0], 'kernel', 1);
+  const [sh, sw] = pair(win.strides, [1, 1], 'strides', 1);
+  const [dh, dw] = pair(win.dilations, [1, 1], 'dilations', 1);
+  const pads = win.pads ?? [0, 0, 0, 0];
+  if (!Array.isArray(pads) || pads.length !== 4 || pads.some((x) => !Number.isInteger(x) || x < 0)) {
+    throw new EdgeRunError('InvalidArgument', `${where}: pads must be four integers >= 0 (top, left, bottom, right), got ${JSON.stringify(win.pads)}`);
+  }
+  const [padT, padL, padB, padR] = pads;
+  const spanH = dh * (kh - 1) + 1;
+  const spanW = dw * (kw - 1) + 1;
+  if (H + padT + padB < spanH || W + padL + padR < spanW) {
+    throw new EdgeRunError('ShapeMismatch', `${where}: the ${kh}×${kw} window (dilated ${spanH}×${spanW}) does not fit the padded ${H + padT + padB}×${W + padL + padR} input`);
+  }
+  const OH = Math.floor((H + padT + padB - spanH) / sh) + 1;
+  const OW = Math.floor((W + padL + padR - spanW) / sw) + 1;
+  return { kh, kw, sh, sw, dh, dw, padT, padL, padB, padR, H, W, OH, OW };
+}
