@@ -7,7 +7,7 @@
 // with the reason, and nothing is edited (edits are planned first, applied only on success).
 import type { Graph, Node, Value } from '../graph/ir.js';
 import { Value as IrValue } from '../graph/ir.js';
-import type { ValueInfo } from '../ops/registry.js';
+import { forgetParams, type ValueInfo } from '../ops/registry.js';
 import { Tensor } from '../tensor.js';
 
 /** Channels kept of a value's axis 1 (indices into its original extent `total`). */
@@ -162,6 +162,7 @@ function followConv(ctx: TraceContext, node: Node, index: number, ch: Channels, 
     setInputConstant(ctx, node, 1, sliceAxis(wt, 0, keptOut));
     if (bias) setInputConstant(ctx, node, 2, sliceAxis(bias, 0, keptOut));
     node.attrs.set('group', { type: 'int', value: ch.kept.length });
+    forgetParams(node); // op params are cached per node: the old group would stick
   });
   return [{ value: node.outputs[0], kept: keptOut, total: ch.total * mult }];
 }

@@ -4,7 +4,7 @@
 // element, per block of the weight matrix (pooled by AVG or MAX of |w|), or n of every m
 // consecutive weights along the input channels (N:M, e.g. 2:4).
 import { EdgeRunError } from '../errors.js';
-import { axisView, viewIndex } from './weights.js';
+import { axisView, viewIndex, type AxisView } from './weights.js';
 
 export function checkSparsity(s: unknown, what: string): number {
   if (typeof s !== 'number' || !Number.isFinite(s) || s < 0 || s >= 1) {
@@ -63,15 +63,16 @@ export function globalMagnitudeMasks(ws: readonly Float32Array[], sparsity: numb
 export type BlockPooling = 'avg' | 'max';
 
 /**
- * Block sparsity on the weight matrix whose rows are the output channels (`outAxis`) and whose
- * columns are everything else in storage order — for Conv [M, C, kH, kW] that is the im2col
- * matrix [M, C·kH·kW]; for Gemm with transB = 1 the stored [N, K]; for a [K, N] MatMul weight its
- * transpose. A block is `rows` output channels × `cols` consecutive columns (edge blocks are
- * smaller; AVG divides by the elements they have). Whole blocks are kept or zeroed.
+ * Block sparsity in the orientation of the sparse kernels (kernels/sparse/formats.ts): the weight
+ * is the matrix W[K × N] of Y = X·W — N output channels (`outAxis`), K inputs (everything else, in
+ * storage order: for Conv [M, C, kH, kW] the im2col index c·kH·kW + ky·kW + kx; for Gemm the
+ * input features). A block is `block[0]` consecutive k × `block[1]` consecutive output channels,
+ * so '1x4' is [1, 4] (one input × 4 outputs, the BSR 1×4 the kernels run) and '4x4' is [4, 4].
+ * Edge blocks are smaller (AVG divides by the elements they have). Whole blocks are kept or zeroed.
  */
 export function blockMask(w: Float32Array, dims: readonly number[], outAxis: number, block: readonly [number, number], pooling: BlockPooling, sparsity: number): Uint8Array {
   const view = axisView(dims, outAxis);
-  const [br, bc] = block;
+  const [bc, br] = block; // columns of the view are k, rows are output channels
   const rows = view.n;
   const cols = view.outer * view.inner;
   const rowBlocks = Math.ceil(rows / br);
@@ -97,12 +98,41 @@ export function blockMask(w: Float32Array, dims: readonly number[], outAxis: num
 
 /**
  * N:M sparsity: in every group of `m` consecutive weights along the input-channel axis `inAxis`
- * (at fixed output channel and kernel position), the `n` largest |w| survive. The axis length
- * must be a multiple of m.
+ * (at fixed output channel and kernel position: tfmot's and TFLite's convention, where channels
+ * are the innermost dim), the `n` largest |w| survive. The axis length must be a multiple of m.
  */
 export function nmMask(w: Float32Array, dims: readonly number[], inAxis: number, n: number, m: number): Uint8Array {
-  const view = axisView(dims, inAxis);
-  if (view.n % m !== 0) throw new EdgeRunError('InvalidArgument', `N:M: the input-channel axis has ${view.n} channels, not a multiple of m = ${m}`);
+  return groupMask(w, axisView(dims, inAxis), n, m, 'N:M: the input-channel axis');
+}
+
+/**
+ * N:M along the flattened input index k of W[K × N] (see blockMask): m consecutive k of one output
+ * channel. For Gemm and 1×1 Conv this is the same as along channels; for a k×k Conv in ONNX's
+ * OIHW layout consecutive k run along kW — the groups the 2:4 kernel (kernels/sparse) reads.
+ */
+export function nmMaskFlatK(w: Float32Array, dims: readonly number[], outAxis: number, n: number, m: number): Uint8Array {
+  const view = axisView(dims, outAxis);
+  const k = view.outer * view.inner;
+  // Transpose the view: groups run over k (the columns) at a fixed output channel.
+  const keep = new Uint8Array(w.length);
+  if (k % m !== 0) throw new EdgeRunError('InvalidArgument', `N:M: the flattened input size ${k} is not a multiple of m = ${m}`);
+  const group = new Float32Array(m);
+  const at = new Uint32Array(m);
+  for (let r = 0; r < view.n; r++) {
+    for (let c0 = 0; c0 < k; c0 += m) {
+      for (let j = 0; j < m; j++) {
+        at[j] = viewIndex(view, r, c0 + j);
+        group[j] = Math.abs(w[at[j]]);
+      }
+      const kept = topKMask(group, n);
+      for (let j = 0; j < m; j++) keep[at[j]] = kept[j];
+    }
+  }
+  return keep;
+}
+
+function groupMask(w: Float32Array, view: AxisView, n: number, m: number, what: string): Uint8Array {
+  if (view.n % m !== 0) throw new EdgeRunError('InvalidArgument', `${what} has ${view.n} entries, not a multiple of m = ${m}`);
   const keep = new Uint8Array(w.length);
   const group = new Float32Array(m);
   const at = new Uint32Array(m);

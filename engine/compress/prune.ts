@@ -12,7 +12,7 @@
 import { EdgeRunError } from '../errors.js';
 import type { Graph } from '../graph/ir.js';
 import { Tensor } from '../tensor.js';
-import { applyMask, blockMask, checkSparsity, countZeros, globalMagnitudeMasks, magnitudeMask, nmMask, type BlockPooling } from './prune-magnitude.js';
+import { applyMask, blockMask, checkSparsity, countZeros, globalMagnitudeMasks, magnitudeMask, nmMask, nmMaskFlatK, type BlockPooling } from './prune-magnitude.js';
 import { pruneFilters, type FilterNorm, type FilterPruneReport } from './prune-structured.js';
 import { findLayer, findLayerWeights, selectLayers, type LayerWeight } from './weights.js';
 import { captureLayerInputs } from './layer-inputs.js';
@@ -23,8 +23,10 @@ export { Calibration };
 /** Patterns that zero weights in place (the graph keeps its shapes). */
 export type MaskPattern =
   | { kind: 'unstructured' }
+  /** block: [k, n] — k consecutive inputs × n consecutive output channels; [1, 4] is the kernels' BSR 1×4. */
   | { kind: 'block'; block: [number, number]; pooling?: BlockPooling }
-  | { kind: 'nm'; n: number; m: number };
+  /** n of every m consecutive weights survive, along the input channels (default, tfmot) or the flattened input index k (what the 2:4 kernel reads for k×k convs). */
+  | { kind: 'nm'; n: number; m: number; along?: 'channels' | 'k' };
 /** Removes whole filters and shrinks the graph (see prune-structured.ts). */
 export type FilterPattern = { kind: 'filters'; norm?: FilterNorm };
 export type PrunePattern = MaskPattern | FilterPattern;
@@ -206,7 +208,8 @@ function pickTargets(all: LayerWeight[], options: PruneOptions, pattern: MaskPat
   return { layers, skipped };
 }
 
-function checkNM(p: { n: number; m: number }): void {
+function checkNM(p: { n: number; m: number; along?: string }): void {
+  if (p.along !== undefined && p.along !== 'channels' && p.along !== 'k') throw new EdgeRunError('InvalidArgument', `prune: N:M 'along' must be 'channels' or 'k', got '${String(p.along)}'`);
   if (!Number.isInteger(p.m) || !Number.isInteger(p.n) || p.m < 2 || p.n < 1 || p.n >= p.m) {
     throw new EdgeRunError('InvalidArgument', `prune: N:M pattern needs integers 1 ≤ n < m, got n = ${p.n}, m = ${p.m}`);
   }
@@ -224,7 +227,11 @@ function checkBlock(p: { block: [number, number]; pooling?: BlockPooling }): voi
 
 function unsupportedReason(layer: LayerWeight, pattern: MaskPattern): string | null {
   if (pattern.kind === 'block' && layer.outAxis === null) return 'block sparsity needs a weight with output channels';
-  if (pattern.kind === 'nm') {
+  if (pattern.kind === 'nm' && pattern.along === 'k') {
+    if (layer.outAxis === null) return 'N:M sparsity along k needs a weight with output channels';
+    const k = layer.tensor.size / layer.tensor.dims[layer.outAxis];
+    if (k % pattern.m !== 0) return `N:M sparsity needs the flattened input size (${k}) to be a multiple of m = ${pattern.m}`;
+  } else if (pattern.kind === 'nm') {
     if (layer.inAxis === null) return 'N:M sparsity needs a weight with input channels';
     const c = layer.tensor.dims[layer.inAxis];
     if (c % pattern.m !== 0) return `N:M sparsity needs the input channels (${c}) to be a multiple of m = ${pattern.m}`;
@@ -242,7 +249,9 @@ function computeMasks(targets: Target[], scores: Float32Array[], pattern: MaskPa
       case 'block':
         return blockMask(scores[i], layer.tensor.dims, layer.outAxis!, pattern.block, pattern.pooling ?? 'avg', target);
       case 'nm':
-        return nmMask(scores[i], layer.tensor.dims, layer.inAxis!, pattern.n, pattern.m);
+        return pattern.along === 'k'
+          ? nmMaskFlatK(scores[i], layer.tensor.dims, layer.outAxis!, pattern.n, pattern.m)
+          : nmMask(scores[i], layer.tensor.dims, layer.inAxis!, pattern.n, pattern.m);
       default:
         throw new EdgeRunError('Internal', `prune: pattern ${(pattern as MaskPattern).kind} reached the mask step`);
     }
@@ -261,7 +270,7 @@ function describePattern(p: PrunePattern): string {
     case 'block':
       return `block ${p.block[0]}x${p.block[1]} (${p.pooling ?? 'avg'})`;
     case 'nm':
-      return `${p.n}:${p.m}`;
+      return `${p.n}:${p.m}${p.along === 'k' ? ' along k' : ''}`;
     default:
       return p.kind;
   }
