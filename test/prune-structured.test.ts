@@ -21,6 +21,7 @@ const rand = rng(777);
 const lenet = importModel(readFixture('digits', 'digits_lenet.onnx'));
 const testX = readTensorFixture('digits', 'digits_test_x.pb');
 const testY = readTensorFixture('digits', 'digits_test_y.pb');
+const calibX = readTensorFixture('digits', 'digits_calib_x.pb');
 
 function run(g: Graph, feeds: Record<string, Tensor>): Float32Array {
   const s = InferenceSession.createSync(g);
@@ -38,18 +39,24 @@ const weightShapes = (g: Graph) => g.constants().filter((v) => v.constant!.dims.
 
 test('LeNet with half its conv filters removed: a smaller dense graph that onnxruntime runs the same', async () => {
   const before = lenet.constants().map((v) => v.constant);
-  const { graph, report } = prune(lenet, { sparsity: 0.5, pattern: { kind: 'filters', norm: 'l1' }, layers: ['/c1/Conv', '/c2/Conv'] });
+  const options = { sparsity: 0.5, pattern: { kind: 'filters', norm: 'l1' }, layers: ['/c1/Conv', '/c2/Conv'] } as const;
+  const plain = prune(lenet, options);
+  const { graph, report } = prune(lenet, { ...options, calibration: calibX });
   assert.ok(lenet.constants().every((v, i) => v.constant === before[i]), 'input graph untouched');
-  assert.equal(weightShapes(graph), [['c1.weight', [8, 1, 3, 3]], ['onnx::Conv_24', [16, 8, 3, 3]], ['fc.weight', [10, 64]]]);
-  assert.equal(report.layers.map((l) => l.kept.length), [8, 16]);
+  for (const g of [plain.graph, graph]) {
+    assert.equal(weightShapes(g), [['c1.weight', [8, 1, 3, 3]], ['onnx::Conv_24', [16, 8, 3, 3]], ['fc.weight', [10, 64]]]);
+  }
+  assert.equal(report.layers.map((l) => [l.kept.length, l.refit]), [[8, ['/c2/Conv']], [16, ['/fc/Gemm']]]);
   assert.ok(weightBytes(graph) < weightBytes(lenet) / 3, `${weightBytes(graph)} vs ${weightBytes(lenet)} bytes`);
-  const bytes = saveModel(graph);
-  const session = await ort.InferenceSession.create(bytes);
-  const theirs = (await session.run({ input: new ort.Tensor('float32', testX.data as Float32Array, [...testX.dims]) })).logits.data as Float32Array;
-  assertClose(run(graph, { input: testX }), theirs, { rtol: 1e-4, atol: 1e-4 }, 'edgerun vs onnxruntime');
-  const acc = accuracy(graph, testX, testY);
-  console.log(`  LeNet, 50 % of conv filters removed (L1, no re-training): accuracy ${(acc * 100).toFixed(1)} % (float 99.2 %), weights ${report.weightsAfter} of ${report.weightsBefore}`);
-  assert.ok(acc > 0.1, 'better than chance');
+  for (const g of [plain.graph, graph]) {
+    const session = await ort.InferenceSession.create(saveModel(g));
+    const theirs = (await session.run({ input: new ort.Tensor('float32', testX.data as Float32Array, [...testX.dims]) })).logits.data as Float32Array;
+    assertClose(run(g, { input: testX }), theirs, { rtol: 1e-4, atol: 1e-4 }, 'edgerun vs onnxruntime');
+  }
+  const [accPlain, accRefit] = [accuracy(plain.graph, testX, testY), accuracy(graph, testX, testY)];
+  console.log(`  LeNet, 50 % of conv filters removed (L1): accuracy ${(accPlain * 100).toFixed(1)} %, with the next layers re-fitted ${(accRefit * 100).toFixed(1)} % (float 99.2 %); weights ${report.weightsAfter} of ${report.weightsBefore}`);
+  assert.ok(accRefit >= 0.95, `re-fitted accuracy ${accRefit}`);
+  assert.ok(accRefit > accPlain + 0.3, `re-fit ${accRefit} vs plain ${accPlain}`);
 });
 
 test('removing all-zero filters through BatchNorm, a depthwise conv and Flatten → Gemm changes nothing', () => {

@@ -18,7 +18,8 @@ interface Channels {
 }
 
 export type Edit = () => void;
-export type TraceResult = { ok: true; edits: Edit[] } | { ok: false; reason: string };
+/** On success: the edits to apply, and the layers that lose input channels (candidates for a re-fit). */
+export type TraceResult = { ok: true; edits: Edit[]; consumers: Node[] } | { ok: false; reason: string };
 
 /** Ops that map channel c of input 0 to channel c of output 0 and read no per-channel tensor. */
 const CHANNELWISE = new Set([
@@ -86,6 +87,7 @@ export function setInputConstant(ctx: TraceContext, node: Node, index: number, t
 
 export function traceChannels(ctx: TraceContext, start: Value, kept: number[], total: number): TraceResult {
   const edits: Edit[] = [];
+  const consumers: Node[] = [];
   const work: Channels[] = [{ value: start, kept, total }];
   const seen = new Set<Value>();
   while (work.length) {
@@ -94,16 +96,16 @@ export function traceChannels(ctx: TraceContext, start: Value, kept: number[], t
     seen.add(ch.value);
     if (ctx.graph.outputs.includes(ch.value)) return { ok: false, reason: `its channels reach the graph output '${ch.value.name}'` };
     for (const node of ctx.consumers.get(ch.value) ?? []) {
-      const step = followNode(ctx, node, ch, edits);
+      const step = followNode(ctx, node, ch, edits, consumers);
       if (typeof step === 'string') return { ok: false, reason: `its channels reach ${node.label}: ${step}` };
       work.push(...step);
     }
   }
-  return { ok: true, edits };
+  return { ok: true, edits, consumers };
 }
 
 /** Plans the edits `node` needs when input channels change; returns the values whose channels change in turn, or why it cannot. */
-function followNode(ctx: TraceContext, node: Node, ch: Channels, edits: Edit[]): Channels[] | string {
+function followNode(ctx: TraceContext, node: Node, ch: Channels, edits: Edit[], consumers: Node[]): Channels[] | string {
   const at = node.inputs.map((v, i) => (v === ch.value ? i : -1)).filter((i) => i >= 0);
   if (at.length !== 1) return 'it reads the value more than once';
   const index = at[0];
@@ -118,8 +120,8 @@ function followNode(ctx: TraceContext, node: Node, ch: Channels, edits: Edit[]):
   }
   if (op === 'Pad') return followPad(ctx, node, index) ?? pass();
   if (op === 'BatchNormalization') return followBatchNorm(ctx, node, index, ch, edits, usedOutputs.length) ?? pass();
-  if (op === 'Conv' || op === 'FusedConv') return followConv(ctx, node, index, ch, edits);
-  if (op === 'Gemm' || op === 'FusedGemm' || op === 'MatMul') return followDense(ctx, node, index, ch, edits);
+  if (op === 'Conv' || op === 'FusedConv') return followConv(ctx, node, index, ch, edits, consumers);
+  if (op === 'Gemm' || op === 'FusedGemm' || op === 'MatMul') return followDense(ctx, node, index, ch, edits, consumers);
   if (op === 'Flatten' || op === 'Reshape') return followFlatten(ctx, node, index, ch, edits);
   return 'this operator cannot be rewritten for fewer channels';
 }
@@ -141,7 +143,7 @@ function followBatchNorm(ctx: TraceContext, node: Node, index: number, ch: Chann
   return null;
 }
 
-function followConv(ctx: TraceContext, node: Node, index: number, ch: Channels, edits: Edit[]): Channels[] | string {
+function followConv(ctx: TraceContext, node: Node, index: number, ch: Channels, edits: Edit[], consumers: Node[]): Channels[] | string {
   if (index !== 0) return 'the channels feed its weight';
   const w = ownWeight(ctx, node, 1);
   if (!w) return 'its weight is not a float32 initializer of its own';
@@ -150,6 +152,7 @@ function followConv(ctx: TraceContext, node: Node, index: number, ch: Channels, 
   if (group === 1) {
     if (wt.dims[1] !== ch.total) return `its weight has ${wt.dims[1]} input channels, expected ${ch.total}`;
     edits.push(() => setInputConstant(ctx, node, 1, sliceAxis(wt, 1, ch.kept)));
+    consumers.push(node);
     return [];
   }
   if (group !== ch.total || wt.dims[1] !== 1) return `a grouped convolution (group ${group}) that is not depthwise`;
@@ -167,7 +170,7 @@ function followConv(ctx: TraceContext, node: Node, index: number, ch: Channels, 
   return [{ value: node.outputs[0], kept: keptOut, total: ch.total * mult }];
 }
 
-function followDense(ctx: TraceContext, node: Node, index: number, ch: Channels, edits: Edit[]): Channels[] | string {
+function followDense(ctx: TraceContext, node: Node, index: number, ch: Channels, edits: Edit[], consumers: Node[]): Channels[] | string {
   if (index !== 0) return 'the channels feed its weight';
   const rank = ctx.infos.get(node.inputs[0]!)?.shape?.length;
   if (rank !== 2) return 'its input is not a known [rows, features] matrix';
@@ -178,6 +181,7 @@ function followDense(ctx: TraceContext, node: Node, index: number, ch: Channels,
   const wt = w.constant!;
   if (wt.dims[kAxis] !== ch.total) return `its weight has ${wt.dims[kAxis]} input features, expected ${ch.total}`;
   edits.push(() => setInputConstant(ctx, node, 1, sliceAxis(wt, kAxis, ch.kept)));
+  consumers.push(node);
   return [];
 }
 

@@ -24,7 +24,7 @@ export interface ClusterOptions {
   /** Seed of kmeans++ / random init (default 9, as tfmot). */
   seed?: number;
   /** Layers to cluster by node or initializer name (default: every layer weight). */
-  layers?: string[];
+  layers?: readonly string[];
   maxIterations?: number;
 }
 

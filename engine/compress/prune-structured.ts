@@ -8,6 +8,9 @@ import type { Graph, Node } from '../graph/ir.js';
 import { annotate, inferGraph } from '../graph/infer.js';
 import { constantOf, ownWeight, setInputConstant, sliceAxis, traceChannels, type TraceContext } from './channel-trace.js';
 import { checkSparsity, topKMask } from './prune-magnitude.js';
+import { captureLayerInputs } from './layer-inputs.js';
+import { Calibration, checkCalibration, layerBias, layerMatrix, layerStats, refitLayer, setNodeConstant } from './prune-refit.js';
+import { Tensor } from '../tensor.js';
 import { findLayer, findLayerWeights, selectLayers, type LayerWeight } from './weights.js';
 import '../ops/all.js';
 
@@ -19,9 +22,17 @@ export interface FilterPruneOptions {
   /** Per-layer fractions by node (or weight) name; they override `sparsity`. */
   perLayer?: Record<string, number>;
   /** Restrict to these layers (default: every Conv and Gemm layer that can be rewritten). */
-  layers?: string[];
+  layers?: readonly string[];
   /** Filter importance (default 'l1', as Li et al., "Pruning Filters for Efficient ConvNets"). */
   norm?: FilterNorm;
+  /**
+   * Unlabeled inputs: after a layer loses filters, re-fit the layers reading its channels (least
+   * squares against the dense model's outputs, as He et al.'s channel pruning) so they make up
+   * for the missing inputs.
+   */
+  calibration?: Tensor;
+  /** Ridge term of the re-fit, relative to the mean input energy (default 0.01). */
+  damping?: number;
 }
 
 export interface PrunedFilters {
@@ -32,6 +43,8 @@ export interface PrunedFilters {
   /** Indices (into the original filters) that remain, ascending. */
   kept: number[];
   target: number;
+  /** Layers reading these channels that were re-fitted (with calibration). */
+  refit: string[];
 }
 
 export interface FilterPruneReport {
@@ -48,6 +61,9 @@ export function pruneFilters(graph: Graph, options: FilterPruneOptions): { graph
   if (norm !== 'l1' && norm !== 'l2') throw new EdgeRunError('InvalidArgument', `prune: filter norm '${String(norm)}' must be 'l1' or 'l2'`);
   if (options.sparsity === undefined && !options.perLayer) throw new EdgeRunError('InvalidArgument', 'prune: give a fraction of filters to remove (sparsity) or perLayer fractions');
   if (options.sparsity !== undefined) checkSparsity(options.sparsity, 'prune filters');
+  const damping = options.damping ?? 0.01;
+  if (typeof damping !== 'number' || !(damping > 0)) throw new EdgeRunError('InvalidArgument', `prune filters: damping ${String(damping)} must be a positive number`);
+  const calibration = options.calibration === undefined ? null : new Calibration(graph, checkCalibration(options.calibration, 'prune filters'));
   const g = graph.clone();
   const all = findLayerWeights(g);
   const explicit = new Map<LayerWeight, number>();
@@ -88,11 +104,33 @@ export function pruneFilters(graph: Graph, options: FilterPruneOptions): { graph
     setInputConstant(ctx, node, 1, sliceAxis(w, layer.outAxis!, kept));
     if (bias && bias.size === filters) setInputConstant(ctx, node, 2, sliceAxis(bias, bias.dims.length - 1, kept));
     for (const edit of trace.edits) edit();
-    layers.push({ name: layer.name, weight: layer.value.name, op: layer.op, filters, kept, target });
+    const refit = calibration ? trace.consumers.filter((c) => refitConsumer(graph, g, c, calibration, damping)).map((c) => c.name) : [];
+    layers.push({ name: layer.name, weight: layer.value.name, op: layer.op, filters, kept, target, refit });
   }
   refreshShapes(g);
   const weightsAfter = findLayerWeights(g).reduce((s, l) => s + l.tensor.size, 0);
   return { graph: g, report: { pattern: `filters (${norm})`, layers, skipped, weightsBefore, weightsAfter } };
+}
+
+/**
+ * Re-fits `node` (in the pruned graph `g`, with fewer input channels) to reproduce what its dense
+ * twin in `dense` computes; false when the layer is not a plain Conv / Gemm / MatMul.
+ */
+function refitConsumer(dense: Graph, g: Graph, node: Node, calibration: Calibration, damping: number): boolean {
+  const denseLayers = findLayerWeights(dense);
+  const original = denseLayers.find((l) => l.nodes[0].name === node.name);
+  const current = findLayerWeights(g).find((l) => l.nodes[0] === node);
+  const mD = original && layerMatrix(original);
+  const mP = current && layerMatrix(current);
+  if (!original || !current || !mD || !mP) return false;
+  const denseBias = layerBias(original, mD.outs);
+  const prunedBias = layerBias(current, mP.outs);
+  const input = captureLayerInputs(g, [node], calibration.x).get(node)!;
+  const stats = layerStats(original, calibration.denseInput(original, denseLayers), input, current);
+  const fitted = refitLayer({ w: original.tensor.data as Float32Array, bias: denseBias ? (denseBias.constant!.data as Float32Array) : null, m: mD }, null, mP, stats, damping);
+  setNodeConstant(g, node, 1, new Tensor('float32', fitted.w, current.tensor.dims));
+  if (fitted.bias && prunedBias) setNodeConstant(g, node, 2, new Tensor('float32', fitted.bias, prunedBias.constant!.dims));
+  return true;
 }
 
 function filterCount(layer: LayerWeight): number {

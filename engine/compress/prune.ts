@@ -16,7 +16,7 @@ import { applyMask, blockMask, checkSparsity, countZeros, globalMagnitudeMasks, 
 import { pruneFilters, type FilterNorm, type FilterPruneReport } from './prune-structured.js';
 import { findLayer, findLayerWeights, selectLayers, type LayerWeight } from './weights.js';
 import { captureLayerInputs } from './layer-inputs.js';
-import { activationScores, Calibration, layerBias, layerMatrix, layerStats, refitLayer, setNodeConstant } from './prune-refit.js';
+import { activationScores, Calibration, checkCalibration, layerBias, layerMatrix, layerStats, refitLayer, setNodeConstant } from './prune-refit.js';
 
 export { Calibration };
 
@@ -41,7 +41,7 @@ export interface PruneOptions {
   /** Default: unstructured. */
   pattern?: PrunePattern;
   /** Restrict pruning to these layers (default: every layer weight). */
-  layers?: string[];
+  layers?: readonly string[];
   /**
    * Unlabeled inputs (a batch for the graph's first input), or a Calibration built on this graph
    * and reused across calls. Enables activation-aware scores and the least-squares re-fit.
@@ -98,13 +98,14 @@ export function prune(graph: Graph, options: PruneOptions): PruneResult | { grap
   if (typeof options !== 'object' || options === null) throw new EdgeRunError('InvalidArgument', 'prune: options must be an object');
   const pattern: PrunePattern = options.pattern ?? { kind: 'unstructured' };
   if (pattern.kind === 'filters') {
-    return pruneFilters(graph, { sparsity: options.sparsity, perLayer: options.perLayer, layers: options.layers, norm: pattern.norm });
+    const calibration = options.calibration instanceof Calibration ? options.calibration.x : options.calibration;
+    return pruneFilters(graph, { sparsity: options.sparsity, perLayer: options.perLayer, layers: options.layers, norm: pattern.norm, calibration, damping: options.damping });
   }
   const scope = options.scope ?? 'layer';
   if (scope !== 'layer' && scope !== 'global') throw new EdgeRunError('InvalidArgument', `prune: scope '${String(scope)}' must be 'layer' or 'global'`);
   const all = findLayerWeights(graph);
   const targets = pickTargets(all, options, pattern, scope);
-  const calib = options.calibration === undefined ? null : options.calibration instanceof Calibration ? options.calibration : new Calibration(graph, checkCalibration(options.calibration));
+  const calib = options.calibration === undefined ? null : options.calibration instanceof Calibration ? options.calibration : new Calibration(graph, checkCalibration(options.calibration, 'prune'));
   const criterion = options.criterion ?? (calib ? 'activation' : 'magnitude');
   const refit = options.refit ?? calib !== null;
   const damping = options.damping ?? 0.01;
@@ -130,11 +131,12 @@ export function prune(graph: Graph, options: PruneOptions): PruneResult | { grap
       const m = layerMatrix(layer);
       if (m) {
         const into = twin(layer);
-        const dense = calib!.denseInput(layer, all);
+        const denseInput = calib!.denseInput(layer, all);
         // The first pruned layer sees the dense model's inputs; every later one what the layers pruned (and re-fitted) before it produce.
-        const stats = i === 0 ? calib!.denseStats(layer, all) : layerStats(layer, dense, captureLayerInputs(g, [into.nodes[0]], calib!.x).get(into.nodes[0])!);
+        const stats = i === 0 ? calib!.denseStats(layer, all) : layerStats(layer, denseInput, captureLayerInputs(g, [into.nodes[0]], calib!.x).get(into.nodes[0])!);
         const biasValue = layerBias(into, m.outs);
-        const fitted = refitLayer(layer.tensor.data as Float32Array, biasValue ? (biasValue.constant!.data as Float32Array) : null, masks[i], m, stats, damping);
+        const dense = { w: layer.tensor.data as Float32Array, bias: biasValue ? (biasValue.constant!.data as Float32Array) : null, m };
+        const fitted = refitLayer(dense, masks[i], m, stats, damping);
         into.value.constant = new Tensor('float32', fitted.w, layer.tensor.dims);
         if (biasValue) setNodeConstant(g, into.nodes[0], 2, new Tensor('float32', fitted.bias!, biasValue.constant!.dims));
         refitted.add(layer);
@@ -258,14 +260,7 @@ function computeMasks(targets: Target[], scores: Float32Array[], pattern: MaskPa
   });
 }
 
-function checkCalibration(x: unknown): Tensor {
-  if (!(x instanceof Tensor) || x.type !== 'float32' || x.dims.length < 1 || x.dims[0] < 1) {
-    throw new EdgeRunError('InvalidArgument', 'prune: calibration must be a float32 Tensor batched on axis 0 (or a Calibration)');
-  }
-  return x;
-}
-
-function describePattern(p: PrunePattern): string {
+function describePattern(p: MaskPattern): string {
   switch (p.kind) {
     case 'block':
       return `block ${p.block[0]}x${p.block[1]} (${p.pooling ?? 'avg'})`;

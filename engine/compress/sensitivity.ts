@@ -17,7 +17,7 @@ export interface SensitivityOptions {
   /** Sparsities to try on each layer, ascending (default 0.3 … 0.95). */
   candidates?: number[];
   /** Layers to analyse (default: every layer weight). */
-  layers?: string[];
+  layers?: readonly string[];
   /** Pruning settings used for every trial (pattern 'unstructured' or 'block'; calibration enables the re-fit). */
   prune?: Pick<PruneOptions, 'pattern' | 'criterion' | 'refit' | 'damping'> & { calibration?: Tensor | Calibration };
   /** Rows per evaluation run. */
