@@ -59,7 +59,7 @@ function panel(p, dx) {
 }
 
 const svg = [
-  `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 24}"font-family="sans-serif" font-size="12">`,
+  `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 24}" font-family="sans-serif" font-size="12">`,
   `<rect width="100%" height="100%" fill="#fff"/>`,
   panels.map((p, i) => panel(p, i * W)).join('\n'),
   `<text x="${W}" y="${H + 16}" text-anchor="middle" font-size="11" fill="#444">digits test split (360 images); dashed: |w| magnitude pruning (tfmot); solid: |w|·‖x‖ scores + least-squares re-fit on 256 calibration images</text>`,
