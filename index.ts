@@ -46,10 +46,11 @@ export { packRnnF32, rnnF32, rnnF32Ptr } from './kernels/rnn.js';
 export { enableRelaxedSimdInNode } from './engine/platform.js';
 
 // Compression tools: pruning (magnitude, block, N:M, structured), sensitivity, schedules, clustering.
-export { prune } from './engine/compress/prune.js';
+export { prune, pruneWithReport } from './engine/compress/prune.js';
+export { compressionReport } from './engine/compress/report.js';
 export { pruneFilters } from './engine/compress/prune-structured.js';
 export { sensitivity, pickSparsities } from './engine/compress/sensitivity.js';
 export { ConstantSparsity, PolynomialDecay } from './engine/compress/schedule.js';
-export { cluster } from './engine/compress/cluster.js';
+export { cluster, clusterWithReport } from './engine/compress/cluster.js';
 export { packIndices, unpackIndices, decodeCodebook } from './engine/compress/codebook.js';
 export { accuracy, evaluateClassifier, weightBytes } from './engine/compress/evaluate.js';

@@ -8,10 +8,10 @@ import type { Graph } from '../engine/graph/ir.js';
 import { Tensor } from '../engine/tensor.js';
 import { importModel } from '../engine/onnx/import.js';
 import { accuracy } from '../engine/compress/evaluate.js';
-import { cluster } from '../engine/compress/cluster.js';
+import { clusterWithReport } from '../engine/compress/cluster.js';
 import { decodeCodebook, packIndices, unpackIndices } from '../engine/compress/codebook.js';
 import { CENTROID_INITS, kmeans1d, nearestCentroid } from '../engine/compress/kmeans.js';
-import { prune } from '../engine/compress/prune.js';
+import { pruneWithReport } from '../engine/compress/prune.js';
 import { readFixture, readTensorFixture } from './helpers/fixtures.js';
 import { randomF32, randomInt, rng } from './helpers/random.js';
 import { expectEdgeRunError } from './helpers/runtimes.js';
@@ -62,9 +62,9 @@ test('index packing: 2, 4 and 8 bits, little-endian within a byte', () => {
   expectEdgeRunError(() => unpackIndices(new Uint8Array(1), 4, 3), 'ShapeMismatch', /3 4-bit/);
 });
 
-test('cluster(): ≤ k distinct values per tensor, codebook + indices decode to the new weights, input untouched', () => {
+test('clusterWithReport(): ≤ k distinct values per tensor, codebook + indices decode to the new weights, input untouched', () => {
   const original = new Map(mlp.constants().map((v) => [v.name, Float32Array.from(v.constant!.data as Float32Array)]));
-  const { graph, report } = cluster(mlp, { clusters: 8 });
+  const { graph, report } = clusterWithReport(mlp, { clusters: 8 });
   for (const v of mlp.constants()) assert.equal(v.constant!.data, original.get(v.name), `${v.name} untouched`);
   assert.is(report.layers.length, 3);
   for (const l of report.layers) {
@@ -80,8 +80,8 @@ test('cluster(): ≤ k distinct values per tensor, codebook + indices decode to 
   assert.ok(report.codebookBytes < report.denseBytes / 7);
 });
 
-test('cluster(): per channel, and preserveSparsity keeps pruned zeros at exactly 0 (codebook[0])', () => {
-  const per = cluster(lenet, { clusters: 4, perChannel: true, init: 'linear', layers: ['/c2/Conv', '/fc/Gemm'] });
+test('clusterWithReport(): per channel, and preserveSparsity keeps pruned zeros at exactly 0 (codebook[0])', () => {
+  const per = clusterWithReport(lenet, { clusters: 4, perChannel: true, init: 'linear', layers: ['/c2/Conv', '/fc/Gemm'] });
   for (const l of per.report.layers) {
     const w = weight(per.graph, l.weight);
     const channels = l.shape[0];
@@ -90,8 +90,8 @@ test('cluster(): per channel, and preserveSparsity keeps pruned zeros at exactly
     for (let c = 0; c < channels; c++) assert.ok(new Set(w.subarray(c * inner, (c + 1) * inner)).size <= 4, `${l.name} channel ${c}`);
     assert.equal(decodeCodebook(l), w);
   }
-  const pruned = prune(mlp, { sparsity: 0.7 });
-  const { graph, report } = cluster(pruned.graph, { clusters: 16, preserveSparsity: true, init: 'density' });
+  const pruned = pruneWithReport(mlp, { sparsity: 0.7 });
+  const { graph, report } = clusterWithReport(pruned.graph, { clusters: 16, preserveSparsity: true, init: 'density' });
   report.layers.forEach((l, i) => {
     const mask = pruned.report.layers[i].mask;
     const w = weight(graph, l.weight);
@@ -103,7 +103,7 @@ test('cluster(): per channel, and preserveSparsity keeps pruned zeros at exactly
 for (const [model, g] of [['digits_mlp', mlp], ['digits_lenet', lenet]] as const) {
   test(`${model}: 16 clusters per layer stay within 1 point of float`, () => {
     const floatAcc = accuracy(g, testX, testY);
-    const { graph, report } = cluster(g, { clusters: 16 });
+    const { graph, report } = clusterWithReport(g, { clusters: 16 });
     const acc = accuracy(graph, testX, testY);
     console.log(`  ${model}: 16 clusters (k-means++): accuracy ${(acc * 100).toFixed(1)} % vs float ${(floatAcc * 100).toFixed(1)} %; ${report.codebookBytes} B of codebooks + 4-bit indices for ${report.denseBytes} B of float32`);
     assert.ok(floatAcc - acc <= 0.01, `${acc} vs ${floatAcc}`);
@@ -112,13 +112,13 @@ for (const [model, g] of [['digits_mlp', mlp], ['digits_lenet', lenet]] as const
 
 test('bad input → EdgeRunError, the input graph untouched', () => {
   const before = mlp.constants().map((v) => v.constant);
-  expectEdgeRunError(() => cluster(mlp, { clusters: 1 }), 'InvalidArgument', /clusters 1/);
-  expectEdgeRunError(() => cluster(mlp, { clusters: 300 }), 'InvalidArgument', /clusters 300/);
-  expectEdgeRunError(() => cluster(mlp, { clusters: 2.5 }), 'InvalidArgument', /clusters 2.5/);
+  expectEdgeRunError(() => clusterWithReport(mlp, { clusters: 1 }), 'InvalidArgument', /clusters 1/);
+  expectEdgeRunError(() => clusterWithReport(mlp, { clusters: 300 }), 'InvalidArgument', /clusters 300/);
+  expectEdgeRunError(() => clusterWithReport(mlp, { clusters: 2.5 }), 'InvalidArgument', /clusters 2.5/);
   // LeNet's first conv has 9 weights per filter: 16 clusters per channel cannot be.
-  expectEdgeRunError(() => cluster(lenet, { clusters: 16, perChannel: true, layers: ['/c1/Conv'] }), 'InvalidArgument', /c1\/Conv' channel 0 has 9 distinct weights/);
-  expectEdgeRunError(() => cluster(mlp, { clusters: 8, init: 'kmeans' as never }), 'InvalidArgument', /unknown init 'kmeans'/);
-  expectEdgeRunError(() => cluster(mlp, { clusters: 8, layers: ['f9'] }), 'InvalidArgument', /'f9'/);
+  expectEdgeRunError(() => clusterWithReport(lenet, { clusters: 16, perChannel: true, layers: ['/c1/Conv'] }), 'InvalidArgument', /c1\/Conv' channel 0 has 9 distinct weights/);
+  expectEdgeRunError(() => clusterWithReport(mlp, { clusters: 8, init: 'kmeans' as never }), 'InvalidArgument', /unknown init 'kmeans'/);
+  expectEdgeRunError(() => clusterWithReport(mlp, { clusters: 8, layers: ['f9'] }), 'InvalidArgument', /'f9'/);
   // An LSTM's W stacks the gates of every direction: no output-channel axis for a per-channel codebook.
   const b = new GraphBuilder('lstm', 17);
   const x = b.input('x', 'float32', [3, 1, 2]);
@@ -126,8 +126,8 @@ test('bad input → EdgeRunError, the input graph untouched', () => {
   b.output(y, 'y');
   const lstm = b.build();
   const recurrent = lstm.nodes[0].name;
-  expectEdgeRunError(() => cluster(lstm, { clusters: 4, perChannel: true, layers: [recurrent] }), 'InvalidArgument', /needs output channels/);
-  assert.equal(cluster(lstm, { clusters: 4, perChannel: true }).report.skipped.length, 2, 'W and R skipped when not named');
+  expectEdgeRunError(() => clusterWithReport(lstm, { clusters: 4, perChannel: true, layers: [recurrent] }), 'InvalidArgument', /needs output channels/);
+  assert.equal(clusterWithReport(lstm, { clusters: 4, perChannel: true }).report.skipped.length, 2, 'W and R skipped when not named');
   assert.ok(mlp.constants().every((v, i) => v.constant === before[i]));
 });
 

@@ -10,7 +10,7 @@ import { saveModel } from '../engine/onnx/export.js';
 import { InferenceSession } from '../engine/session.js';
 import { Tensor } from '../engine/tensor.js';
 import { accuracy, weightBytes } from '../engine/compress/evaluate.js';
-import { prune } from '../engine/compress/prune.js';
+import { pruneWithReport } from '../engine/compress/prune.js';
 import { pruneFilters } from '../engine/compress/prune-structured.js';
 import { assertClose } from './helpers/compare.js';
 import { readFixture, readTensorFixture } from './helpers/fixtures.js';
@@ -40,8 +40,8 @@ const weightShapes = (g: Graph) => g.constants().filter((v) => v.constant!.dims.
 test('LeNet with half its conv filters removed: a smaller dense graph that onnxruntime runs the same', async () => {
   const before = lenet.constants().map((v) => v.constant);
   const options = { sparsity: 0.5, pattern: { kind: 'filters', norm: 'l1' }, layers: ['/c1/Conv', '/c2/Conv'] } as const;
-  const plain = prune(lenet, options);
-  const { graph, report } = prune(lenet, { ...options, calibration: calibX });
+  const plain = pruneWithReport(lenet, options);
+  const { graph, report } = pruneWithReport(lenet, { ...options, calibration: calibX });
   assert.ok(lenet.constants().every((v, i) => v.constant === before[i]), 'input graph untouched');
   for (const g of [plain.graph, graph]) {
     assert.equal(weightShapes(g), [['c1.weight', [8, 1, 3, 3]], ['onnx::Conv_24', [16, 8, 3, 3]], ['fc.weight', [10, 64]]]);

@@ -1,4 +1,4 @@
-// Pruning masks and prune(): tfmot's mask rule, block and N:M patterns checked against brute-force
+// Pruning masks and pruneWithReport(): tfmot's mask rule, block and N:M patterns checked against brute-force
 // twins written here, the graph rewrite (new tensors, exact zeros, input untouched), the re-fit,
 // schedules, and bad input.
 import { test } from 'uvu';
@@ -10,7 +10,7 @@ import { InferenceSession } from '../engine/session.js';
 import { Tensor } from '../engine/tensor.js';
 import { accuracy, weightBytes } from '../engine/compress/evaluate.js';
 import { blockMask, keepCount, magnitudeMask, nmMask, nmMaskFlatK } from '../engine/compress/prune-magnitude.js';
-import { prune } from '../engine/compress/prune.js';
+import { pruneWithReport } from '../engine/compress/prune.js';
 import { choleskySolve } from '../engine/compress/prune-refit.js';
 import { ConstantSparsity, PolynomialDecay } from '../engine/compress/schedule.js';
 import { findLayerWeights } from '../engine/compress/weights.js';
@@ -114,9 +114,9 @@ test('2:4 masks: at most 2 survivors in each group of 4 along input channels (or
   expectEdgeRunError(() => nmMask(w, dims, 1, 2, 3), 'InvalidArgument', /multiple of m = 3/);
 });
 
-test('prune(): a new graph with exact zeros where the masks say, the input graph untouched', () => {
+test('pruneWithReport(): a new graph with exact zeros where the masks say, the input graph untouched', () => {
   const before = snapshot(mlp);
-  const { graph, report } = prune(mlp, { sparsity: 0.8 });
+  const { graph, report } = pruneWithReport(mlp, { sparsity: 0.8 });
   assertUntouched(mlp, before);
   assert.is(report.layers.length, 3);
   for (const l of report.layers) {
@@ -130,27 +130,27 @@ test('prune(): a new graph with exact zeros where the masks say, the input graph
   assert.ok(graph.constants().find((v) => v.name === 'f1.bias')!.constant === before.get('f1.bias')!.tensor);
 });
 
-test('prune(): perLayer targets, global scope, block and 2:4 patterns, skipped layers', () => {
-  const per = prune(mlp, { perLayer: { '/f1/Gemm': 0.9, 'f3.weight': 0.5 } });
+test('pruneWithReport(): perLayer targets, global scope, block and 2:4 patterns, skipped layers', () => {
+  const per = pruneWithReport(mlp, { perLayer: { '/f1/Gemm': 0.9, 'f3.weight': 0.5 } });
   assert.equal(per.report.layers.map((l) => [l.name, l.target]), [['/f1/Gemm', 0.9], ['/f3/Gemm', 0.5]]);
-  const global = prune(mlp, { sparsity: 0.7, scope: 'global' });
+  const global = pruneWithReport(mlp, { sparsity: 0.7, scope: 'global' });
   const zeros = global.report.layers.reduce((s, l) => s + l.zeros, 0);
   assert.is(zeros, global.report.prunable - keepCount(global.report.prunable, 0.7));
-  const block = prune(mlp, { sparsity: 0.75, pattern: { kind: 'block', block: [1, 4], pooling: 'max' } });
+  const block = pruneWithReport(mlp, { sparsity: 0.75, pattern: { kind: 'block', block: [1, 4], pooling: 'max' } });
   // f3 has 10 outputs: its last row of blocks is 2 wide, so its sparsity is only close to the target.
   assert.ok(block.report.layers.every((l) => Math.abs(l.sparsity - 0.75) < 0.05), block.report.layers.map((l) => l.sparsity).join(' '));
   // LeNet's first conv has one input channel: 2:4 along channels skips it (and says why).
-  const nm = prune(lenet, { pattern: { kind: 'nm', n: 2, m: 4 } });
+  const nm = pruneWithReport(lenet, { pattern: { kind: 'nm', n: 2, m: 4 } });
   assert.equal(nm.report.layers.map((l) => l.name), ['/c2/Conv', '/fc/Gemm']);
   assert.match(nm.report.skipped[0].reason, /input channels \(1\)/);
   assert.ok(nm.report.layers.every((l) => l.sparsity === 0.5));
   // Asking for it by name is an error instead.
-  expectEdgeRunError(() => prune(lenet, { pattern: { kind: 'nm', n: 2, m: 4 }, layers: ['/c1/Conv'] }), 'UnsupportedFeature', /c1\/Conv/);
+  expectEdgeRunError(() => pruneWithReport(lenet, { pattern: { kind: 'nm', n: 2, m: 4 }, layers: ['/c1/Conv'] }), 'UnsupportedFeature', /c1\/Conv/);
 });
 
-test('prune() with calibration: activation-aware scores and the re-fit beat plain magnitude pruning', () => {
-  const plain = accuracy(prune(lenet, { perLayer: { '/c2/Conv': 0.85 } }).graph, testX, testY);
-  const { graph, report } = prune(lenet, { perLayer: { '/c2/Conv': 0.85 }, calibration: calibX });
+test('pruneWithReport() with calibration: activation-aware scores and the re-fit beat plain magnitude pruning', () => {
+  const plain = accuracy(pruneWithReport(lenet, { perLayer: { '/c2/Conv': 0.85 } }).graph, testX, testY);
+  const { graph, report } = pruneWithReport(lenet, { perLayer: { '/c2/Conv': 0.85 }, calibration: calibX });
   const refit = accuracy(graph, testX, testY);
   assert.ok(report.layers[0].refit);
   assert.is(report.layers[0].zeros, report.layers[0].size - keepCount(report.layers[0].size, 0.85), 're-fit keeps the zeros');
@@ -176,7 +176,7 @@ test('pruned graphs run and compute the dense product of the pruned weights', ()
   const w = new Tensor('float32', randomF32(rand, 4 * 8), [4, 8]);
   b.output(b.gemm(x, w, undefined, { transB: 1 }), 'y');
   const g = b.build();
-  const { graph, report } = prune(g, { sparsity: 0.5 });
+  const { graph, report } = pruneWithReport(g, { sparsity: 0.5 });
   const xs = randomF32(rand, 16);
   const y = InferenceSession.createSync(graph).runSync({ x: new Tensor('float32', xs, [2, 8]) }).y.data as Float32Array;
   const wd = w.data as Float32Array;
@@ -222,18 +222,18 @@ test('schedules: ConstantSparsity and PolynomialDecay follow tfmot', () => {
 
 test('bad input → EdgeRunError, the input graph untouched', () => {
   const before = snapshot(mlp);
-  for (const s of [-0.1, 1, 1.5, NaN]) expectEdgeRunError(() => prune(mlp, { sparsity: s }), 'InvalidArgument', /sparsity/);
-  expectEdgeRunError(() => prune(mlp, { perLayer: { '/f1/Gemm': 1 } }), 'InvalidArgument', /f1\/Gemm/);
-  expectEdgeRunError(() => prune(mlp, { perLayer: { nope: 0.5 } }), 'InvalidArgument', /no prunable layer named 'nope'/);
-  expectEdgeRunError(() => prune(mlp, { sparsity: 0.5, layers: ['nope'] }), 'InvalidArgument', /'nope'/);
-  expectEdgeRunError(() => prune(mlp, {}), 'InvalidArgument', /target sparsity/);
-  expectEdgeRunError(() => prune(mlp, { sparsity: 0.5, pattern: { kind: 'diagonal' } as never }), 'InvalidArgument', /unknown pattern/);
-  expectEdgeRunError(() => prune(mlp, { sparsity: 0.5, pattern: { kind: 'block', block: [0, 4] } }), 'InvalidArgument', /block/);
-  expectEdgeRunError(() => prune(mlp, { pattern: { kind: 'nm', n: 4, m: 4 } }), 'InvalidArgument', /1 ≤ n < m/);
-  expectEdgeRunError(() => prune(mlp, { sparsity: 0.5, pattern: { kind: 'nm', n: 2, m: 4 } }), 'InvalidArgument', /fixes the sparsity/);
-  expectEdgeRunError(() => prune(mlp, { sparsity: 0.5, scope: 'global', pattern: { kind: 'block', block: [1, 4] } }), 'InvalidArgument', /global/);
-  expectEdgeRunError(() => prune(mlp, { sparsity: 0.5, refit: true }), 'InvalidArgument', /calibration/);
-  expectEdgeRunError(() => prune(mlp, { sparsity: 0.5, calibration: new Tensor('int32', [1], [1]) }), 'InvalidArgument', /calibration/);
+  for (const s of [-0.1, 1, 1.5, NaN]) expectEdgeRunError(() => pruneWithReport(mlp, { sparsity: s }), 'InvalidArgument', /sparsity/);
+  expectEdgeRunError(() => pruneWithReport(mlp, { perLayer: { '/f1/Gemm': 1 } }), 'InvalidArgument', /f1\/Gemm/);
+  expectEdgeRunError(() => pruneWithReport(mlp, { perLayer: { nope: 0.5 } }), 'InvalidArgument', /no prunable layer named 'nope'/);
+  expectEdgeRunError(() => pruneWithReport(mlp, { sparsity: 0.5, layers: ['nope'] }), 'InvalidArgument', /'nope'/);
+  expectEdgeRunError(() => pruneWithReport(mlp, {}), 'InvalidArgument', /target sparsity/);
+  expectEdgeRunError(() => pruneWithReport(mlp, { sparsity: 0.5, pattern: { kind: 'diagonal' } as never }), 'InvalidArgument', /unknown pattern/);
+  expectEdgeRunError(() => pruneWithReport(mlp, { sparsity: 0.5, pattern: { kind: 'block', block: [0, 4] } }), 'InvalidArgument', /block/);
+  expectEdgeRunError(() => pruneWithReport(mlp, { pattern: { kind: 'nm', n: 4, m: 4 } }), 'InvalidArgument', /1 ≤ n < m/);
+  expectEdgeRunError(() => pruneWithReport(mlp, { sparsity: 0.5, pattern: { kind: 'nm', n: 2, m: 4 } }), 'InvalidArgument', /fixes the sparsity/);
+  expectEdgeRunError(() => pruneWithReport(mlp, { sparsity: 0.5, scope: 'global', pattern: { kind: 'block', block: [1, 4] } }), 'InvalidArgument', /global/);
+  expectEdgeRunError(() => pruneWithReport(mlp, { sparsity: 0.5, refit: true }), 'InvalidArgument', /calibration/);
+  expectEdgeRunError(() => pruneWithReport(mlp, { sparsity: 0.5, calibration: new Tensor('int32', [1], [1]) }), 'InvalidArgument', /calibration/);
   assertUntouched(mlp, before);
 });
 

@@ -5,6 +5,7 @@
 // file format stores instead:
 //   const { graph: clustered, report } = cluster(graph, { clusters: 16 });
 //   report.layers[0].codebook, .indices (packed), .bits
+import { attachReport } from './report.js';
 import { EdgeRunError } from '../errors.js';
 import type { Graph } from '../graph/ir.js';
 import { Tensor } from '../tensor.js';
@@ -68,7 +69,7 @@ export function bitsFor(clusters: number): 2 | 4 | 8 {
   return clusters <= 4 ? 2 : clusters <= 16 ? 4 : 8;
 }
 
-export function cluster(graph: Graph, options: ClusterOptions): { graph: Graph; report: ClusterReport } {
+export function clusterWithReport(graph: Graph, options: ClusterOptions): { graph: Graph; report: ClusterReport } {
   if (typeof options !== 'object' || options === null) throw new EdgeRunError('InvalidArgument', 'cluster: options must be an object');
   const { clusters } = options;
   if (!Number.isInteger(clusters) || clusters < 2 || clusters > 256) throw new EdgeRunError('InvalidArgument', `cluster: clusters ${String(clusters)} must be an integer in [2, 256]`);
@@ -167,4 +168,10 @@ function channelPositions(view: { outer: number; n: number; inner: number }, ch:
   const out: number[] = [];
   for (let o = 0; o < view.outer; o++) for (let i = 0; i < view.inner; i++) out.push((o * view.n + ch) * view.inner + i);
   return out;
+}
+
+/** Clusters and returns the new Graph; compressionReport(graph) gives codebooks and indices. */
+export function cluster(graph: Graph, options: ClusterOptions): Graph {
+  const r = clusterWithReport(graph, options);
+  return attachReport(r.graph, r.report);
 }

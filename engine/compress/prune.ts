@@ -9,6 +9,7 @@
 // pruned weights are new tensors) whose pruned weights are exact zeros, and a report holding the
 // mask of every pruned weight so later steps (clustering with preserveSparsity, quantization)
 // keep the zeros.
+import { attachReport } from './report.js';
 import { EdgeRunError } from '../errors.js';
 import type { Graph } from '../graph/ir.js';
 import { Tensor } from '../tensor.js';
@@ -91,10 +92,10 @@ export interface PruneResult {
   report: PruneReport;
 }
 
-export function prune(graph: Graph, options: PruneOptions & { pattern: FilterPattern }): { graph: Graph; report: FilterPruneReport };
-export function prune(graph: Graph, options: PruneOptions & { pattern?: MaskPattern }): PruneResult;
-export function prune(graph: Graph, options: PruneOptions): PruneResult | { graph: Graph; report: FilterPruneReport };
-export function prune(graph: Graph, options: PruneOptions): PruneResult | { graph: Graph; report: FilterPruneReport } {
+export function pruneWithReport(graph: Graph, options: PruneOptions & { pattern: FilterPattern }): { graph: Graph; report: FilterPruneReport };
+export function pruneWithReport(graph: Graph, options: PruneOptions & { pattern?: MaskPattern }): PruneResult;
+export function pruneWithReport(graph: Graph, options: PruneOptions): PruneResult | { graph: Graph; report: FilterPruneReport };
+export function pruneWithReport(graph: Graph, options: PruneOptions): PruneResult | { graph: Graph; report: FilterPruneReport } {
   if (typeof options !== 'object' || options === null) throw new EdgeRunError('InvalidArgument', 'prune: options must be an object');
   const pattern: PrunePattern = options.pattern ?? { kind: 'unstructured' };
   if (pattern.kind === 'filters') {
@@ -269,4 +270,10 @@ function describePattern(p: MaskPattern): string {
     default:
       return p.kind;
   }
+}
+
+/** Prunes and returns the new Graph; compressionReport(graph) gives the masks and sparsities. */
+export function prune(graph: Graph, options: PruneOptions): Graph {
+  const r = pruneWithReport(graph, options);
+  return attachReport(r.graph, r.report);
 }

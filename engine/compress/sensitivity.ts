@@ -7,7 +7,7 @@ import type { Graph } from '../graph/ir.js';
 import type { Tensor } from '../tensor.js';
 import { evaluateOn, type LabeledData } from './evaluate.js';
 import { progress } from './progress.js';
-import { Calibration, prune, type PruneOptions, type PruneReport } from './prune.js';
+import { Calibration, pruneWithReport, type PruneOptions, type PruneReport } from './prune.js';
 import { checkSparsity } from './prune-magnitude.js';
 import { findLayerWeights, selectLayers } from './weights.js';
 
@@ -53,7 +53,7 @@ export function sensitivity(graph: Graph, data: LabeledData, opts: SensitivityOp
     for (const layer of layers) {
       const points = candidates.map((s, i) => {
         bar.update(out.length * candidates.length + i, total, `'${layer.name}' at ${s}`);
-        const { graph: pruned } = prune(graph, { ...pruneOpts, perLayer: { [layer.name]: s } });
+        const { graph: pruned } = pruneWithReport(graph, { ...pruneOpts, perLayer: { [layer.name]: s } });
         return { sparsity: s, ...evaluateOn(pruned, data, { batch: opts.batch }) };
       });
       out.push({ name: layer.name, weight: layer.value.name, size: layer.tensor.size, points });
@@ -134,7 +134,7 @@ export function pickSparsities(graph: Graph, data: LabeledData, opts: PickOption
         if (level[i] >= 0) perLayer[l.name] = sparsityOf(i);
       });
       bar.update(evaluations, evaluations + 1, Object.values(perLayer).map((s) => s.toFixed(2)).join(' '));
-      const result = prune(graph, { ...pruneOpts, perLayer });
+      const result = pruneWithReport(graph, { ...pruneOpts, perLayer });
       const acc = evaluateOn(result.graph, data, { batch: opts.batch }).accuracy;
       evaluations++;
       if (baseline - acc <= maxDrop || level.every((k) => k < 0)) {
