@@ -80,8 +80,7 @@ function smooth(p: Float64Array, eps = 1e-4): Float64Array | null {
   if (nonZeros === 0) return null;
   const eps1 = (eps * zeros) / nonZeros;
   const out = new Float64Array(p.length);
-  // Q holds fractional counts (see entropyRange): never let a non-zero bin go to or below zero.
-  for (let i = 0; i < p.length; i++) out[i] = p[i] === 0 ? eps : p[i] > eps1 ? p[i] - eps1 : p[i];
+  for (let i = 0; i < p.length; i++) out[i] = p[i] === 0 ? eps : p[i] - eps1;
   return out;
 }
 
@@ -96,27 +95,25 @@ function klDivergence(p: Float64Array, q: Float64Array): number {
   let kl = 0;
   for (let i = 0; i < p.length; i++) {
     const pi = p[i] / sp;
-    const qi = q[i] / sq;
-    if (pi > 0) kl += pi * Math.log(pi / qi);
+    if (pi > 0) kl += pi * Math.log(pi / (q[i] / sq));
   }
   return kl;
 }
 
 /**
  * The KL-optimal range (TensorRT's entropy calibration, GTC 2017 S7310), step by step as
- * onnxruntime's get_entropy_threshold runs it over a histogram of `bins` bins:
- *  for i in [quantizedBins/2, bins/2]: the candidate range is the symmetric slice
- *  [zero − i, zero + i + 1) of bins around the zero bin;
- *   P = that slice with the outliers on each side added to its first and last bin;
- *   Q = the slice (without outliers) merged into `quantizedBins` groups of ⌊len/quantizedBins⌋
- *       bins (the remainder joins the last group), each group's count spread evenly over the
- *       positions of the group where P is non-zero;
- *   both smoothed (eps 1e-4), KL(P‖Q);
- *  the range of the smallest divergence wins, clipped to the observed [min, max].
- * Two details differ from the Python code, on purpose: Q is kept in floating point (the Python
- * stores it in an int64 array, truncating the spread counts), and Q is zero where P is zero (the
- * research notes' and TensorRT's formulation; the Python spreads over the whole group and leaves
- * the remainder bins of the last group empty).
+ * onnxruntime's HistogramCollector.get_entropy_threshold computes it over a histogram of n bins:
+ *  for i in [quantizedBins/2, n/2]: the candidate range is the symmetric slice
+ *  [zero − i, zero + i + 1) of bins around the zero bin (zero = n/2);
+ *   P = the slice, with the counts left and right of it added to its first and last bin;
+ *   Q = the slice (without those outliers) merged into `quantizedBins` groups of
+ *       ⌊len/quantizedBins⌋ bins (the remainder joins the last group's count), each group's
+ *       count divided by the number of non-zero P bins in the group and written — truncated to
+ *       an integer, as the Python stores it in an int64 array — to every bin of the group (the
+ *       remainder bins stay 0);
+ *   both smoothed (eps 1e-4), KL(P‖Q) as scipy.stats.entropy;
+ *  the range of the smallest divergence wins (the first on ties), clipped to the observed [min, max].
+ * Checked against the Python code on the same histograms (test/calibrate.test.ts notes how).
  */
 export function entropyRange(h: Histogram, observed: [number, number], quantizedBins = QUANTIZED_BINS): [number, number] {
   const counts = h.counts;
@@ -140,16 +137,14 @@ export function entropyRange(h: Histogram, observed: [number, number], quantized
     const q = new Float64Array(len);
     for (let g = 0; g < quantizedBins; g++) {
       const gs = g * merged;
-      const ge = g === quantizedBins - 1 ? len : gs + merged;
-      let sum = 0;
+      const ge = gs + merged;
+      let sum = prefix[start + ge] - prefix[start + gs];
+      if (g === quantizedBins - 1) sum += prefix[end] - prefix[start + quantizedBins * merged];
       let nonZero = 0;
-      for (let k = gs; k < ge; k++) {
-        sum += counts[start + k];
-        if (p[k] !== 0) nonZero++;
-      }
+      for (let k = gs; k < ge; k++) if (p[k] !== 0) nonZero++;
       if (nonZero === 0) continue;
-      const each = sum / nonZero;
-      for (let k = gs; k < ge; k++) if (p[k] !== 0) q[k] = each;
+      const each = Math.trunc(sum / nonZero);
+      for (let k = gs; k < ge; k++) q[k] = each;
     }
     const ps = smooth(p);
     const qs = smooth(q);
