@@ -71,7 +71,7 @@ function resolveParams(plan: Int8Plan, ranges: Map<string, TensorRange>, chainOu
   return out;
 }
 
-export function buildInt8(g: Graph, plan: Int8Plan, ranges: Map<string, TensorRange>, opts: { io: IoMode; perChannel: boolean; means: Map<string, Float64Array> }): Int8Build {
+export function buildInt8(g: Graph, plan: Int8Plan, ranges: Map<string, TensorRange>, opts: { io: IoMode; perChannel: boolean; means: Map<string, Float64Array>; qmax: number }): Int8Build {
   const s = new Surgery(g);
   const result: Int8Build = { activations: [], weights: [], warnings: [], inputs: [], outputs: [] };
   const chainOutputs = new Set([...plan.compute.values()].filter((c) => c.chain.length).map((c) => c.output));
@@ -90,7 +90,7 @@ export function buildInt8(g: Graph, plan: Int8Plan, ranges: Map<string, TensorRa
   for (const node of plan.weightOnly) {
     for (const i of [1, 2]) {
       const w = node.inputs[i];
-      if (w?.constant?.type === 'float32') quantizeWeightInput(s, node, i, opts.perChannel ? 1 : -1, result.weights);
+      if (w?.constant?.type === 'float32') quantizeWeightInput(s, node, i, opts.perChannel ? 1 : -1, result.weights, 1, undefined, opts.qmax);
     }
   }
 
@@ -122,13 +122,13 @@ export function buildInt8(g: Graph, plan: Int8Plan, ranges: Map<string, TensorRa
   return result;
 }
 
-function quantizeConstants(s: Surgery, node: Node, kind: string, params: Map<Value, Params>, opts: { perChannel: boolean; means: Map<string, Float64Array> }, result: Int8Build): void {
+function quantizeConstants(s: Surgery, node: Node, kind: string, params: Map<Value, Params>, opts: { perChannel: boolean; means: Map<string, Float64Array>; qmax: number }, result: Int8Build): void {
   const inputScale = () => params.get(node.inputs[0]!)!.scale;
   const mean = opts.means.get(node.inputs[0]!.name);
   const perChannel = opts.perChannel;
   if (kind === 'conv') {
     const m = node.inputs[1]!.constant!.dims[0];
-    const { scales, shift } = quantizeWeightInput(s, node, 1, perChannel ? 0 : -1, result.weights, 1, mean && { mean, layout: 'conv', group: node.int('group', 1) });
+    const { scales, shift } = quantizeWeightInput(s, node, 1, perChannel ? 0 : -1, result.weights, 1, mean && { mean, layout: 'conv', group: node.int('group', 1) }, opts.qmax);
     const b = shift ? ensureBias(s, node, 2, m) : node.inputs[2];
     if (b) quantizeBiasInput(s, node, 2, corrected(b.constant!.data as Float32Array, 1, m, shift), inputScale(), scales, result.weights, result.warnings);
   } else if (kind === 'gemm') {
@@ -136,7 +136,7 @@ function quantizeConstants(s: Surgery, node: Node, kind: string, params: Map<Val
     const alpha = node.float('alpha', 1);
     const beta = node.float('beta', 1);
     const n = node.inputs[1]!.constant!.dims[transB ? 0 : 1];
-    const { scales, shift } = quantizeWeightInput(s, node, 1, perChannel ? (transB ? 0 : 1) : -1, result.weights, alpha, mean && { mean, layout: transB ? 'nk' : 'kn' });
+    const { scales, shift } = quantizeWeightInput(s, node, 1, perChannel ? (transB ? 0 : 1) : -1, result.weights, alpha, mean && { mean, layout: transB ? 'nk' : 'kn' }, opts.qmax);
     node.attrs.set('alpha', { type: 'float', value: 1 });
     const c = shift ? ensureBias(s, node, 2, n) : node.inputs[2];
     if (c) {
@@ -144,7 +144,7 @@ function quantizeConstants(s: Surgery, node: Node, kind: string, params: Map<Val
       node.attrs.set('beta', { type: 'float', value: 1 });
     }
   } else if (kind === 'matmul') {
-    quantizeWeightInput(s, node, 1, perChannel ? 1 : -1, result.weights);
+    quantizeWeightInput(s, node, 1, perChannel ? 1 : -1, result.weights, 1, undefined, opts.qmax);
   } else if (kind === 'add' || kind === 'concat') {
     node.inputs.forEach((v, i) => {
       if (v?.constant) quantizeConstantOperand(s, node, i, result);

@@ -63,10 +63,12 @@ export interface QuantizedWeights {
 
 /**
  * Symmetric int8 weights, one scale per channel along `axis` (axis −1: one scale for the tensor):
- * scale = max|w| / 127, q = round_half_even(w / scale) in [−127, 127]. An all-zero channel gets
+ * scale = max|w| / qmax, q = round_half_even(w / scale) in [−qmax, qmax]; qmax is 127, or 64 for
+ * onnxruntime's reduce_range (7-bit weights, which its AVX2 kernels without VNNI need: their
+ * u8×s8 pair sums saturate 16 bits with full-range weights). An all-zero channel gets
  * scale 1 (any scale is exact there). Non-finite weights are refused.
  */
-export function quantizeWeights(w: Float32Array, dims: readonly number[], axis: number, what: string): QuantizedWeights {
+export function quantizeWeights(w: Float32Array, dims: readonly number[], axis: number, what: string, qmax = 127): QuantizedWeights {
   for (let i = 0; i < w.length; i++) {
     if (!Number.isFinite(w[i])) throw new EdgeRunError('InvalidArgument', `${what}: element ${i} is ${w[i]}; weights must be finite to be quantized`);
   }
@@ -76,7 +78,7 @@ export function quantizeWeights(w: Float32Array, dims: readonly number[], axis: 
   for (let c = 0; c < channels; c++) {
     let amax = 0;
     for (let o = 0; o < outer; o++) for (let k = 0; k < inner; k++) amax = Math.max(amax, Math.abs(w[(o * channels + c) * inner + k]));
-    const s = fr(amax / 127);
+    const s = fr(amax / qmax);
     if (s >= MIN_SCALE) scales[c] = s;
     else {
       scales[c] = 1;
@@ -89,7 +91,7 @@ export function quantizeWeights(w: Float32Array, dims: readonly number[], axis: 
       const s = scales[c];
       for (let k = 0; k < inner; k++) {
         const i = (o * channels + c) * inner + k;
-        data[i] = Math.max(-127, Math.min(127, roundHalfEven(fr(w[i] / s))));
+        data[i] = Math.max(-qmax, Math.min(qmax, roundHalfEven(fr(w[i] / s))));
       }
     }
   }

@@ -49,6 +49,11 @@ export interface QuantizeOptions extends ProgressOptions {
    * runs the float model on it).
    */
   biasCorrection?: boolean;
+  /**
+   * 7-bit weights ([−64, 64]) as onnxruntime's reduce_range: for x86 CPUs without VNNI, whose
+   * onnxruntime int8 kernels saturate with full-range weights. Default false.
+   */
+  reduceRange?: boolean;
   runtime?: Runtime;
 }
 
@@ -94,6 +99,7 @@ function checkOptions(graph: Graph, opts: QuantizeOptions): { keepFloat: Set<str
 export async function quantizeWithReport(graph: Graph, options: QuantizeOptions): Promise<QuantizeResult> {
   const { keepFloat, io, method } = checkOptions(graph, options);
   const rt = options.runtime ?? getDefaultRuntime();
+  const qmax = options.reduceRange ? 64 : 127;
   const g = prepareFloatGraph(graph, rt, { batchNormAsConv: options.mode === 'int8' });
   // Per-axis DequantizeLinear needs opset 13; older models get per-tensor weights.
   const perChannel = g.opset >= 13;
@@ -112,7 +118,7 @@ export async function quantizeWithReport(graph: Graph, options: QuantizeOptions)
     const names = [...plan.tensors].filter(([, src]) => src.kind === 'calibrate').map(([v]) => v.name);
     const meanRequests = options.biasCorrection === false ? [] : [...plan.compute].filter(([, c]) => c.kind === 'conv' || c.kind === 'gemm').map(([n, c]) => ({ name: n.inputs[0]!.name, axis: c.kind === 'conv' ? 1 : -1 }));
     const { ranges, means } = await calibrate(g, names, options.calibration!, { ...options, method: method!, runtime: rt }, meanRequests);
-    const built = buildInt8(g, plan, ranges, { io, perChannel, means });
+    const built = buildInt8(g, plan, ranges, { io, perChannel, means, qmax });
     Object.assign(report, { floatNodes: listFloat(plan.floatNodes), activations: built.activations, weights: built.weights, inputs: built.inputs, outputs: built.outputs });
     report.warnings.push(...built.warnings);
   } else {
@@ -120,7 +126,7 @@ export async function quantizeWithReport(graph: Graph, options: QuantizeOptions)
     if (options.mode === 'dynamic' && options.calibration !== undefined && options.biasCorrection !== false) {
       means = (await calibrate(g, [], options.calibration, { ...options, method: 'minmax', runtime: rt }, dynamicMeanRequests(g, keepFloat))).means;
     }
-    const built = options.mode === 'dynamic' ? buildDynamic(g, keepFloat, perChannel, means) : buildFloat16(g, keepFloat);
+    const built = options.mode === 'dynamic' ? buildDynamic(g, keepFloat, perChannel, means, qmax) : buildFloat16(g, keepFloat);
     Object.assign(report, { floatNodes: listFloat(built.floatNodes), weights: built.weights });
     report.warnings.push(...built.warnings);
   }

@@ -31,7 +31,7 @@ export function dynamicMeanRequests(g: Graph, keepFloat: Set<string>): { name: s
 }
 
 /** Dynamic mode; with calibration `means` (input name → per-channel mean) the biases are corrected. */
-export function buildDynamic(g: Graph, keepFloat: Set<string>, perChannel: boolean, means = new Map<string, Float64Array>()): WeightModeResult {
+export function buildDynamic(g: Graph, keepFloat: Set<string>, perChannel: boolean, means = new Map<string, Float64Array>(), qmax = 127): WeightModeResult {
   const s = new Surgery(g);
   const out: WeightModeResult = { weights: [], floatNodes: [], warnings: [] };
   const axis = (a: number) => (perChannel ? a : -1);
@@ -46,7 +46,7 @@ export function buildDynamic(g: Graph, keepFloat: Set<string>, perChannel: boole
     if (node.op === 'Gemm' && node.int('transA', 0) === 0 && isF32Const(w) && w!.constant!.dims.length === 2) {
       const transB = node.int('transB', 0) !== 0;
       const n = w!.constant!.dims[transB ? 0 : 1];
-      const { shift } = quantizeWeightInput(s, node, 1, axis(transB ? 0 : 1), out.weights, node.float('alpha', 1), mean && { mean, layout: transB ? 'nk' : 'kn' });
+      const { shift } = quantizeWeightInput(s, node, 1, axis(transB ? 0 : 1), out.weights, node.float('alpha', 1), mean && { mean, layout: transB ? 'nk' : 'kn' }, qmax);
       node.attrs.set('alpha', { type: 'float', value: 1 });
       if (shift) {
         const c = ensureBias(s, node, 2, n);
@@ -54,17 +54,17 @@ export function buildDynamic(g: Graph, keepFloat: Set<string>, perChannel: boole
         node.attrs.set('beta', { type: 'float', value: 1 });
       }
     } else if (node.op === 'MatMul' && isF32Const(w) && w!.constant!.dims.length === 2) {
-      quantizeWeightInput(s, node, 1, axis(1), out.weights);
+      quantizeWeightInput(s, node, 1, axis(1), out.weights, 1, undefined, qmax);
     } else if (node.op === 'Conv' && isF32Const(w)) {
       const m = w!.constant!.dims[0];
-      const { shift } = quantizeWeightInput(s, node, 1, axis(0), out.weights, 1, mean && { mean, layout: 'conv', group: node.int('group', 1) });
+      const { shift } = quantizeWeightInput(s, node, 1, axis(0), out.weights, 1, mean && { mean, layout: 'conv', group: node.int('group', 1) }, qmax);
       if (shift) {
         const b = ensureBias(s, node, 2, m);
         replaceFloatBias(s, node, 2, corrected(b.constant!.data as Float32Array, 1, m, shift));
       }
       out.floatNodes.push({ node, reason: 'no hybrid Conv kernel: runs in float with int8 weights' });
     } else if (['LSTM', 'GRU', 'RNN'].includes(node.op)) {
-      for (const i of [1, 2]) if (isF32Const(node.inputs[i])) quantizeWeightInput(s, node, i, axis(1), out.weights);
+      for (const i of [1, 2]) if (isF32Const(node.inputs[i])) quantizeWeightInput(s, node, i, axis(1), out.weights, 1, undefined, qmax);
       out.floatNodes.push({ node, reason: `no hybrid ${node.op} kernel: runs in float with int8 weights` });
     }
   }

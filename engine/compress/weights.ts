@@ -83,12 +83,12 @@ export function biasShift(w: Float32Array, q: Int8Array, scales: Float32Array, d
  * Returns the scales (the bias of the same node needs them) and, given the input's channel
  * means, the bias shift that corrects the rounding's mean error.
  */
-export function quantizeWeightInput(s: Surgery, node: Node, index: number, axis: number, records: WeightRecord[], scaleBy = 1, correction?: BiasCorrection): { scales: Float32Array; shift: Float64Array | null } {
+export function quantizeWeightInput(s: Surgery, node: Node, index: number, axis: number, records: WeightRecord[], scaleBy = 1, correction?: BiasCorrection, qmax = 127): { scales: Float32Array; shift: Float64Array | null } {
   const w = node.inputs[index]!;
   const t = w.constant!;
   let data = t.data as Float32Array;
   if (scaleBy !== 1) data = Float32Array.from(data, (x) => x * scaleBy);
-  const q = quantizeWeights(data, t.dims, axis, `${node.label} weight '${w.name}'`);
+  const q = quantizeWeights(data, t.dims, axis, `${node.label} weight '${w.name}'`, qmax);
   const shift = correction ? biasShift(data, q.data, q.scales, t.dims, correction) : null;
   // A weight shared by several nodes is quantized once, by the first: later readers get its DQ.
   const target = exclusiveValue(s, node, index);
