@@ -8,8 +8,9 @@
 //   QConcat(y_scale, y_zp, x0, s0, zp0, x1, s1, zp1, ...)             + axis
 //   QLut(x, table[256])                                               any unary op as a table
 //   DynamicQuantizeMatMul(A float, B int8, b_scale, b_zp, bias float) + transB (hybrid kernel)
-// QConv/QGemm requantize with TFLite's fixed-point arithmetic; clamp_min/clamp_max (integers) are
-// a fused Relu/Clip as TFLite applies it: a clamp of the quantized output.
+// QConv/QGemm requantize with TFLite's fixed-point arithmetic (attribute requantize = 'float': as
+// onnxruntime does); clamp_min/clamp_max (integers) are a fused Relu/Clip as TFLite applies it: a
+// clamp of the quantized output.
 import { broadcast } from './dims.js';
 import { spatialOutput, spatialParams, type SpatialParams } from './dims.js';
 import { EDGERUN_DOMAIN } from './fused-activation.js';
@@ -18,8 +19,22 @@ import { expectPerChannel, expectScalar, inferIntegerConv, QUANT_TYPES } from '.
 import { defineOp, type OpContext, type ValueInfo } from './registry.js';
 import { normAxis } from './dims.js';
 
+export type RequantizeRule = 'tflite' | 'float';
+
 export interface QConvParams extends ConvParams {
   clamp: [number | null, number | null];
+  requantize: RequantizeRule;
+}
+
+/**
+ * 'tflite' (default): fixed-point multiplier and shifts, bit-exact with TFLite's int8 kernels.
+ * 'float': acc · (sx·sw/sy) rounded half to even, as onnxruntime's QLinearConv/QGemm and the
+ * ONNX reference do — for outputs that match onnxruntime's (the rules differ by ≤ 1 LSB per layer).
+ */
+function requantizeAttr(ctx: OpContext): RequantizeRule {
+  const r = ctx.node.string('requantize', 'tflite');
+  if (r !== 'tflite' && r !== 'float') throw ctx.error('InvalidArgument', `requantize '${r}' is not 'tflite' or 'float'`);
+  return r;
 }
 
 function clampAttrs(ctx: OpContext): [number | null, number | null] {
@@ -36,7 +51,7 @@ defineOp<QConvParams>({
     const group = ctx.node.int('group', 1);
     if (!Number.isInteger(group) || group < 1) throw ctx.error('InvalidArgument', `group ${group} must be ≥ 1`);
     const spatial = ctx.node.has('kernel_shape') ? spatialParams(ctx, null) : null;
-    return { spatial, group, activation: { kind: 'none' }, clamp: clampAttrs(ctx) };
+    return { spatial, group, activation: { kind: 'none' }, clamp: clampAttrs(ctx), requantize: requantizeAttr(ctx) };
   },
   infer: (ctx, inputs, p) => {
     const x = ctx.input(inputs, 0, 'x');
@@ -61,6 +76,7 @@ defineOp<QConvParams>({
 export interface QGemmParams {
   transB: boolean;
   clamp: [number | null, number | null];
+  requantize: RequantizeRule;
 }
 
 /** [..., K] × B (2-D, [K, N] or [N, K] with transB) → [..., N]. */
@@ -77,7 +93,7 @@ function gemmShape(ctx: OpContext, a: ValueInfo, b: ValueInfo, transB: boolean):
 defineOp<QGemmParams>({
   type: 'QGemm',
   domain: EDGERUN_DOMAIN,
-  params: (ctx) => ({ transB: ctx.node.int('transB', 0) !== 0, clamp: clampAttrs(ctx) }),
+  params: (ctx) => ({ transB: ctx.node.int('transB', 0) !== 0, clamp: clampAttrs(ctx), requantize: requantizeAttr(ctx) }),
   infer: (ctx, inputs, p) => {
     const a = ctx.input(inputs, 0, 'A');
     const b = ctx.input(inputs, 3, 'B');

@@ -28,13 +28,21 @@ const fr = Math.fround;
 const LUT_OPS = new Set(['Sigmoid', 'Tanh', 'Relu', 'Clip', 'LeakyRelu', 'HardSigmoid', 'HardSwish', 'Elu']);
 const CONV_ATTRS = ['auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides'];
 
+export interface FuseQdqOptions {
+  /** How QConv/QGemm requantize: 'tflite' (default, fixed point) or 'float' (as onnxruntime). */
+  requantize?: 'tflite' | 'float';
+}
+
 class Fuser {
   private readonly consumers: Map<Value, Node[]>;
   private readonly replaced = new Map<Node, Node>();
   private readonly removed = new Set<Node>();
   private counter = 0;
 
-  constructor(private readonly g: Graph) {
+  constructor(
+    private readonly g: Graph,
+    private readonly opts: FuseQdqOptions,
+  ) {
     this.consumers = g.consumers();
   }
 
@@ -118,7 +126,8 @@ class Fuser {
     return fused;
   }
 
-  private clampAttrs(attrs: Map<string, Attribute>, clamp: [number | null, number | null]): void {
+  private requantAttrs(attrs: Map<string, Attribute>, clamp: [number | null, number | null]): void {
+    if (this.opts.requantize === 'float') attrs.set('requantize', { type: 'string', value: 'float' });
     if (clamp[0] !== null) attrs.set('clamp_min', { type: 'int', value: clamp[0] });
     if (clamp[1] !== null) attrs.set('clamp_max', { type: 'int', value: clamp[1] });
   }
@@ -138,7 +147,7 @@ class Fuser {
       bias = this.constant(`${node.name}_bias`, tensorOf('int32', bq, [m]));
     }
     const attrs = new Map([...node.attrs].filter(([k]) => CONV_ATTRS.includes(k)));
-    this.clampAttrs(attrs, out.clamp);
+    this.requantAttrs(attrs, out.clamp);
     const wzp = w.zp ?? this.constant('w_zero_point', tensorOf(w.q.constant!.type as 'int8', [0], []));
     return this.finish(node, 'QConv', [x.q, x.scale, this.zp(x, x.q.dtype!), w.q, w.scale, wzp, out.q.scale, this.zp(out.q, out.q.q.dtype!), bias], out, attrs);
   }
@@ -169,7 +178,7 @@ class Fuser {
       bias = this.constant(`${node.name}_bias`, tensorOf('int32', bq, [n]));
     }
     const attrs = new Map<string, Attribute>([['transB', { type: 'int', value: shape.transB ? 1 : 0 }]]);
-    this.clampAttrs(attrs, out.clamp);
+    this.requantAttrs(attrs, out.clamp);
     const wzp = w.zp ?? this.constant('b_zero_point', tensorOf(w.q.constant!.type as 'int8', [0], []));
     return this.finish(node, 'QGemm', [a.q, a.scale, this.zp(a, a.q.dtype!), w.q, w.scale, wzp, bias, out.q.scale, this.zp(out.q, out.q.q.dtype!)], out, attrs);
   }
@@ -257,12 +266,12 @@ class Fuser {
   }
 }
 
-export function fuseQdq(graph: Graph): Graph {
+export function fuseQdq(graph: Graph, opts: FuseQdqOptions = {}): Graph {
   if (!graph.nodes.some((n) => n.op === 'DequantizeLinear')) return graph;
   const g = graph.clone();
   // Patterns check element types; imported graphs type only their inputs and outputs.
   annotate(g, inferGraph(g, { model: g.name, partial: true }));
-  new Fuser(g).run();
+  new Fuser(g, opts).run();
   if (g.nodes.some((n) => n.domain === EDGERUN_DOMAIN) && !g.opsets.some((o) => o.domain === EDGERUN_DOMAIN)) g.opsets.push({ domain: EDGERUN_DOMAIN, version: 1 });
   return removeDeadNodes(g);
 }

@@ -129,5 +129,5 @@ defineCpuKernel<ConvParams>({ type: 'QLinearConv', prepare: (ctx) => prepareQLin
 defineCpuKernel<QConvParams>({
   type: 'QConv',
   domain: EDGERUN_DOMAIN,
-  prepare: (ctx) => prepareQLinear(ctx, 'tflite', ctx.params.clamp),
+  prepare: (ctx) => prepareQLinear(ctx, ctx.params.requantize === 'float' ? 'onnx' : 'tflite', ctx.params.clamp),
 });

@@ -163,13 +163,15 @@ defineCpuKernel<QGemmParams>({
       checkScales(ctx, [ys], 'y_scale');
       const yzp = readYzp();
       const bias = perChannel(t(6) ? readC() : [0], N, 'bias C', ctx);
+      const float = ctx.params.requantize === 'float';
       const q = Array.from(bs, (x) => tfliteMultiplier(as, x, ys));
+      const mult = Array.from(bs, (x) => fr(fr(as * x) / ys));
       const sums = new Int32Array(M * N);
       matmulAccumulate(ctx.view(a) as Int8Array, 0, readAzp(), fixedB ?? centredB(readB(), readBzp(), K, N, transB, ctx), M, K, N, sums, 0);
       const out = ctx.view(y) as Int8Array;
       for (let i = 0; i < sums.length; i++) {
         const n = i % N;
-        const v = multiplyByQuantizedMultiplier((sums[i] + bias[n]) | 0, q[n]) + yzp;
+        const v = float ? roundHalfEven((sums[i] + bias[n]) * mult[n] + yzp) : multiplyByQuantizedMultiplier((sums[i] + bias[n]) | 0, q[n]) + yzp;
         out[i] = v < lo ? lo : v > hi ? hi : v;
       }
     };
