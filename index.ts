@@ -44,3 +44,12 @@ export { packLstmF32, lstmF32, lstmF32Ptr } from './kernels/lstm.js';
 export { packGruF32, gruF32, gruF32Ptr } from './kernels/gru.js';
 export { packRnnF32, rnnF32, rnnF32Ptr } from './kernels/rnn.js';
 export { enableRelaxedSimdInNode } from './engine/platform.js';
+
+// Compression: post-training quantization (int8 QDQ with calibration, dynamic, float16).
+export { quantize, quantizeWithReport } from './engine/compress/quantize.js';
+export type { QuantizeOptions, QuantizeReport, QuantizeResult, QuantizeMode } from './engine/compress/quantize.js';
+export { calibrate } from './engine/compress/calibrate.js';
+export type { CalibrationData, CalibrationMethod, CalibrateOptions, TensorRange } from './engine/compress/calibrate.js';
+export { quantizeFeed, dequantizeOutput } from './engine/compress/io.js';
+export { initializerBytes } from './engine/compress/size.js';
+export { fuseQdq } from './engine/passes/fuse-qdq.js';

@@ -97,12 +97,12 @@ function kib(n: number): string {
 
 async function printSizes(graph: Graph, quantized: Graph, before: Uint8Array, after: Uint8Array): Promise<void> {
   const [gz0, gz1] = [await gzipSize(before), await gzipSize(after)];
-  const [w0, w1] = [initializerBytes(graph), initializerBytes(quantized)];
+  const [w0, w1] = [initializerBytes(graph, { fold: true }), initializerBytes(quantized)];
   const ratio = (a: number, b: number) => `${(a / Math.max(1, b)).toFixed(2)}×`;
   console.log(`\nsize                 before       after   smaller by`);
   console.log(`  file (raw)     ${kib(before.length).padStart(10)}  ${kib(after.length).padStart(10)}   ${ratio(before.length, after.length)}`);
   console.log(`  file (gzip)    ${kib(gz0).padStart(10)}  ${kib(gz1).padStart(10)}   ${ratio(gz0, gz1)}`);
-  console.log(`  weights        ${kib(w0.weights).padStart(10)}  ${kib(w1.weights).padStart(10)}   ${ratio(w0.weights, w1.weights)}   (initializers of rank ≥ 2)`);
+  console.log(`  weights        ${kib(w0.weights).padStart(10)}  ${kib(w1.weights).padStart(10)}   ${ratio(w0.weights, w1.weights)}   (weight tensors: conv kernels, matrices, recurrent weights)`);
   console.log(`  initializers   ${kib(w0.total).padStart(10)}  ${kib(w1.total).padStart(10)}   ${ratio(w0.total, w1.total)}   (with biases, scales, zero points)`);
 }
 

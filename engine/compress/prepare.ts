@@ -2,7 +2,8 @@
 // float graph with dead nodes removed, constants folded (Clip bounds fed by Constant nodes become
 // initializers) and BatchNorm folded into the Conv/Gemm before it. A BatchNormalization left over
 // (one after an activation, as in DS-CNN) becomes a depthwise 1×1 Conv — y = s·x + b per channel —
-// which has an integer kernel, instead of a float island.
+// which has an integer kernel instead of a float island, and whose one weight per channel int8
+// represents exactly (q = ±127).
 import { EdgeRunError } from '../errors.js';
 import type { Graph } from '../graph/ir.js';
 import { Tensor } from '../tensor.js';

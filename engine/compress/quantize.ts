@@ -100,7 +100,7 @@ export async function quantizeWithReport(graph: Graph, options: QuantizeOptions)
   const { keepFloat, io, method } = checkOptions(graph, options);
   const rt = options.runtime ?? getDefaultRuntime();
   const qmax = options.reduceRange ? 64 : 127;
-  const g = prepareFloatGraph(graph, rt, { batchNormAsConv: options.mode === 'int8' });
+  const g = prepareFloatGraph(graph, rt, { batchNormAsConv: options.mode !== 'float16' });
   // Per-axis DequantizeLinear needs opset 13; older models get per-tensor weights.
   const perChannel = g.opset >= 13;
   const report: QuantizeReport = { mode: options.mode, method, io, floatNodes: [], activations: [], weights: [], inputs: [], outputs: [], warnings: [] };
