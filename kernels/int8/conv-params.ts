@@ -1,0 +1,63 @@
+// The quantization parameters of a convolution (regular or depthwise), as ONNX QLinearConv and
+// TFLite CONV_2D / DEPTHWISE_CONV_2D give them, validated and turned into per-output-channel
+// multipliers (TFLite PopulateConvolutionQuantizationParams).
+import { EdgeRunError } from '../../engine/errors.js';
+import { checkDType, checkInt32Array, checkScales, checkZeroPoints, perChannel, type QArray, dtypeOf } from './common.js';
+import {
+  activationRange, checkScale, checkZeroPoint, convolutionMultiplier, quantizeMultiplier, writeRowParams, ROW_PARAM_WORDS,
+  type QuantActivation, type QuantDType, type QuantizedMultiplier,
+} from './qparams.js';
+
+export interface QConvQuantOptions {
+  /** int32 per output channel (scale inputScale·weightScale[oc], zero point 0). */
+  bias?: Int32Array;
+  /** Per output channel or per tensor. */
+  weightScales: number | ArrayLike<number>;
+  /** Per output channel or per tensor; default 0. */
+  weightZeroPoints?: number | ArrayLike<number>;
+  inputScale: number;
+  inputZeroPoint: number;
+  inputDType?: QuantDType;
+  outputScale: number;
+  outputZeroPoint: number;
+  outputDType?: QuantDType;
+  act?: QuantActivation;
+}
+
+export interface ConvQuant {
+  wDType: QuantDType;
+  inDType: QuantDType;
+  outDType: QuantDType;
+  zw: number[];
+  bias: number[];
+  multipliers: QuantizedMultiplier[];
+  range: [number, number];
+  inputZeroPoint: number;
+  outputZeroPoint: number;
+}
+
+export function prepareConvQuant(weights: QArray, Cout: number, o: QConvQuantOptions, where: string): ConvQuant {
+  if (typeof o !== 'object' || o === null) throw new EdgeRunError('InvalidArgument', `${where}: options with scales and zero points are required`);
+  const wDType = dtypeOf(weights, `${where}: weights`);
+  const inDType = checkDType(o.inputDType, `${where}: inputDType`);
+  const outDType = checkDType(o.outputDType, `${where}: outputDType`);
+  checkScale(o.inputScale, `${where}: inputScale`);
+  checkScale(o.outputScale, `${where}: outputScale`);
+  checkZeroPoint(o.inputZeroPoint, inDType, `${where}: inputZeroPoint`);
+  checkZeroPoint(o.outputZeroPoint, outDType, `${where}: outputZeroPoint`);
+  const scales = perChannel(o.weightScales, Cout, NaN, `${where}: weightScales`);
+  checkScales(scales, `${where}: weightScales`);
+  const zw = perChannel(o.weightZeroPoints, Cout, 0, `${where}: weightZeroPoints`);
+  checkZeroPoints(zw, wDType, `${where}: weightZeroPoints`);
+  const bias = o.bias === undefined ? new Array(Cout).fill(0) : Array.from(checkInt32Array(o.bias, Cout, `${where}: bias`));
+  const multipliers = scales.map((s, c) => quantizeMultiplier(convolutionMultiplier(o.inputScale, s, o.outputScale), `${where}: multiplier of output channel ${c}`));
+  const range = activationRange(o.act, { scale: o.outputScale, zeroPoint: o.outputZeroPoint }, outDType);
+  return { wDType, inDType, outDType, zw, bias, multipliers, range, inputZeroPoint: o.inputZeroPoint, outputZeroPoint: o.outputZeroPoint };
+}
+
+/** Per-row records (bias, multiplier, left, right) for `rows` channels, padding rows zero. */
+export function rowRecords(q: ConvQuant, rows: number): Int32Array {
+  const words = new Int32Array(rows * ROW_PARAM_WORDS);
+  for (let c = 0; c < q.multipliers.length; c++) writeRowParams(words, c * ROW_PARAM_WORDS, q.bias[c], q.multipliers[c]);
+  return words;
+}

@@ -1,0 +1,86 @@
+// The int8 GEMM microkernel: a 4×8 tile of int32 accumulators over int16 operands.
+//
+// Both operands were widened to int16 with their zero points subtracted (at pack time for
+// weights, per call for activations): every product (a − za)(w − zw) has |·| ≤ 255², so
+// i32x4.dot_i16x8_s (pmaddwd: two products summed per lane) can never overflow, for int8 and
+// uint8 alike, and no zero-point correction terms are needed.
+//
+//  rows  (a strip of 4): per k-pair the 4 rows' (k, k+1) int16 pairs, 16 bytes; each pair is
+//        broadcast with one load32_splat at a constant offset.
+//  panel: per k-pair 8 columns × (k, k+1) int16 = 32 bytes, two v128 loads.
+// Per k-pair: 4 splats + 2 loads + 8 dot + 8 add. 8 accumulators + 2 panel vectors + 1 splat =
+// 11 live v128, within the 15 V8 x64 gives without spilling.
+import { requantLanes, requantUniform, packClampI8, LANE_PARAMS_BYTES } from './requant';
+
+/** Raw int32 accumulators out (MatMulInteger / ConvInteger). */
+export const OUT_I32: i32 = 0;
+/** Requantize with one multiplier per column (GEMM: per output channel = column). */
+export const OUT_Q_COLS: i32 = 1;
+/** Requantize with one multiplier per row (convolution: per output channel = row). */
+export const OUT_Q_ROWS: i32 = 2;
+
+/** Per-column epilogue block at the head of a packed weight panel: 8 int32 biases, then lane params. */
+export const COL_BIAS_BYTES: usize = 32;
+export const COL_HEAD_BYTES: usize = COL_BIAS_BYTES + 2 * LANE_PARAMS_BYTES;
+/** Per-row epilogue record (conv): bias, multiplier, left shift, right shift (int32 each). */
+export const ROW_PARAM_BYTES: usize = 16;
+
+/**
+ * C[4×8] = epilogue(R[4×2kp] · P[2kp×8]). `params`: OUT_Q_COLS → the panel head (COL_HEAD_BYTES);
+ * OUT_Q_ROWS → 4 row records (ROW_PARAM_BYTES each); OUT_I32 → unused. C row stride `ldc` bytes.
+ * Quantized outputs: + zp, clamp to [lo, hi] (int8 lanes), XOR flip; 8 bytes per row.
+ */
+export function i8GemmTile4x8(
+  r: usize, p: usize, kp: i32, c: usize, ldc: usize,
+  mode: i32, params: usize, zp: i32, lo: i32, hi: i32, flip: i32,
+): void {
+  let x00 = i32x4.splat(0), x01 = x00, x10 = x00, x11 = x00;
+  let x20 = x00, x21 = x00, x30 = x00, x31 = x00;
+  // Not unrolled: TurboFan hoists the loads of an unrolled body ahead of the arithmetic and
+  // spills accumulators (seen in --print-wasm-code); one k-pair per trip keeps all in registers.
+  const end = r + (<usize>kp << 4);
+  while (r < end) {
+    const b0 = v128.load(p), b1 = v128.load(p, 16);
+    // One load of the 4 rows' pairs, lanes broadcast by pshufd: V8 does not fold constant
+    // offsets into vbroadcastss addresses (it adds a lea per splat), so this is fewer ops.
+    const va = v128.load(r);
+    let vr = i32x4.shuffle(va, va, 0, 0, 0, 0); x00 = i32x4.add(x00, i32x4.dot_i16x8_s(vr, b0)); x01 = i32x4.add(x01, i32x4.dot_i16x8_s(vr, b1));
+    vr = i32x4.shuffle(va, va, 1, 1, 1, 1); x10 = i32x4.add(x10, i32x4.dot_i16x8_s(vr, b0)); x11 = i32x4.add(x11, i32x4.dot_i16x8_s(vr, b1));
+    vr = i32x4.shuffle(va, va, 2, 2, 2, 2); x20 = i32x4.add(x20, i32x4.dot_i16x8_s(vr, b0)); x21 = i32x4.add(x21, i32x4.dot_i16x8_s(vr, b1));
+    vr = i32x4.shuffle(va, va, 3, 3, 3, 3); x30 = i32x4.add(x30, i32x4.dot_i16x8_s(vr, b0)); x31 = i32x4.add(x31, i32x4.dot_i16x8_s(vr, b1));
+    r += 16; p += 32;
+  }
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+  if (mode == OUT_I32) {
+    v128.store(c, x00); v128.store(c, x01, 16);
+    v128.store(c1, x10); v128.store(c1, x11, 16);
+    v128.store(c2, x20); v128.store(c2, x21, 16);
+    v128.store(c3, x30); v128.store(c3, x31, 16);
+    return;
+  }
+  if (mode == OUT_Q_COLS) {
+    const b0 = v128.load(params), b1 = v128.load(params, 16);
+    const q0 = params + COL_BIAS_BYTES, q1 = q0 + LANE_PARAMS_BYTES;
+    x00 = requantLanes(i32x4.add(x00, b0), q0); x01 = requantLanes(i32x4.add(x01, b1), q1);
+    x10 = requantLanes(i32x4.add(x10, b0), q0); x11 = requantLanes(i32x4.add(x11, b1), q1);
+    x20 = requantLanes(i32x4.add(x20, b0), q0); x21 = requantLanes(i32x4.add(x21, b1), q1);
+    x30 = requantLanes(i32x4.add(x30, b0), q0); x31 = requantLanes(i32x4.add(x31, b1), q1);
+  } else {
+    x00 = rowRequant(x00, params); x01 = rowRequant(x01, params);
+    x10 = rowRequant(x10, params + ROW_PARAM_BYTES); x11 = rowRequant(x11, params + ROW_PARAM_BYTES);
+    x20 = rowRequant(x20, params + 2 * ROW_PARAM_BYTES); x21 = rowRequant(x21, params + 2 * ROW_PARAM_BYTES);
+    x30 = rowRequant(x30, params + 3 * ROW_PARAM_BYTES); x31 = rowRequant(x31, params + 3 * ROW_PARAM_BYTES);
+  }
+  const vzp = i16x8.splat(<i16>zp), vlo = i8x16.splat(<i8>lo), vhi = i8x16.splat(<i8>hi);
+  const vflip = i8x16.splat(flip != 0 ? <i8>0x80 : 0);
+  const v01 = packClampI8(x00, x01, x10, x11, vzp, vlo, vhi, vflip);
+  const v23 = packClampI8(x20, x21, x30, x31, vzp, vlo, vhi, vflip);
+  v128.store64_lane(c, v01, 0); v128.store64_lane(c1, v01, 1);
+  v128.store64_lane(c2, v23, 0); v128.store64_lane(c3, v23, 1);
+}
+
+@inline
+function rowRequant(x: v128, rec: usize): v128 {
+  const acc = i32x4.add(x, v128.load32_splat(rec));
+  return requantUniform(acc, load<i32>(rec, 4), load<i32>(rec, 8), load<i32>(rec, 12));
+}
