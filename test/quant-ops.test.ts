@@ -278,6 +278,48 @@ test('DynamicQuantizeMatMul (hybrid kernel) on every build: close to the float p
   }
 });
 
+test('QConv / QGemm on the int8 WASM kernels are bit-exact with the reference arithmetic, on every build', async () => {
+  const rand = rng(51);
+  for (const rt of RUNTIMES) {
+    for (let t = 0; t < 6; t++) {
+      const p = randomConvCase(rand);
+      const depthwise = t % 3 === 0;
+      if (depthwise) Object.assign(p, { group: p.c, m: p.c * randomInt(rand, 1, 2) });
+      const wdims = [p.m, p.c / p.group, ...p.k];
+      const w = new Tensor('int8', Int8Array.from({ length: wdims.reduce((a, b) => a * b, 1) }, () => randomInt(rand, -127, 127)), wdims);
+      const x = new Tensor('int8', Int8Array.from({ length: p.n * p.c * p.h * p.w }, () => randomInt(rand, -128, 127)), [p.n, p.c, p.h, p.w]);
+      const params = [new Tensor('float32', [0.03], []), new Tensor('int8', [randomInt(rand, -9, 9)], [])];
+      const wq = [new Tensor('float32', Float32Array.from({ length: p.m }, () => 0.004 + rand() * 0.01), [p.m]), new Tensor('int8', new Int8Array(p.m), [p.m])];
+      const out = [new Tensor('float32', [0.2 + rand()], []), new Tensor('int8', [randomInt(rand, -9, 9)], []), new Tensor('int32', Int32Array.from({ length: p.m }, () => randomInt(rand, -2000, 2000)), [p.m])];
+      const attrs = { kernel_shape: p.k, strides: p.strides, pads: p.pads, dilations: p.dilations, group: p.group, clamp_min: -100 };
+      const results: Int8Array[] = [];
+      for (const constantW of [true, false]) {
+        const g = new GraphBuilder('qc', 13);
+        const xin = g.input('x', 'int8', [...x.dims]);
+        const win = constantW ? w : g.input('w', 'int8', [...w.dims]);
+        g.output(g.node('QConv', [xin, ...params, win, ...wq, ...out], attrs, { domain: EDGERUN_DOMAIN })[0], 'y');
+        const s = InferenceSession.createSync(g.build(), { runtime: rt, optimize: false });
+        results.push(s.runSync(constantW ? { x } : { x, w }).y.data as Int8Array);
+        await s.release();
+      }
+      assert.equal(Array.from(results[0]), Array.from(results[1]), `${rt.build} QConv case ${t} (${depthwise ? 'depthwise' : `group ${p.group}`})`);
+    }
+    const [M, K, N] = [pick(rand, ODD_SIZES), pick(rand, ODD_SIZES), pick(rand, ODD_SIZES)];
+    const a = new Tensor('int8', Int8Array.from({ length: M * K }, () => randomInt(rand, -128, 127)), [M, K]);
+    const b = new Tensor('int8', Int8Array.from({ length: K * N }, () => randomInt(rand, -127, 127)), [K, N]);
+    const rest = [new Tensor('float32', Float32Array.from({ length: N }, () => 0.004 + rand() * 0.01), [N]), new Tensor('int8', new Int8Array(N), [N]), new Tensor('int32', Int32Array.from({ length: N }, () => randomInt(rand, -900, 900)), [N]), new Tensor('float32', [0.3], []), new Tensor('int8', [4], [])];
+    const results: Int8Array[] = [];
+    for (const constantB of [true, false]) {
+      const g = new GraphBuilder('qg', 13);
+      g.output(g.node('QGemm', [g.input('a', 'int8', [M, K]), new Tensor('float32', [0.05], []), new Tensor('int8', [-3], []), constantB ? b : g.input('b', 'int8', [K, N]), ...rest], { clamp_max: 90 }, { domain: EDGERUN_DOMAIN })[0], 'y');
+      const s = InferenceSession.createSync(g.build(), { runtime: rt, optimize: false });
+      results.push(s.runSync(constantB ? { a } : { a, b }).y.data as Int8Array);
+      await s.release();
+    }
+    assert.equal(Array.from(results[0]), Array.from(results[1]), `${rt.build} QGemm ${M}x${K}x${N}`);
+  }
+});
+
 // ---- fuse-qdq: the fused integer graph against the QDQ graph it replaces ----
 
 function qdq(g: GraphBuilder, x: Value, scale: number, zp: number): Value {

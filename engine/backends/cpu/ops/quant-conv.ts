@@ -1,7 +1,8 @@
 // Integer convolutions on the CPU backend: ONNX QLinearConv (float requantization, as the ONNX
 // reference and onnxruntime do) and ConvInteger (raw int32 sums), and edgerun's fused QConv
 // (TFLite fixed-point requantization and activation clamp). 1-D and 2-D, any group.
-// Reference arithmetic in TypeScript (quant-arith.ts); weights are centred once when constant.
+// QConv runs on the int8 WASM kernels when it can (quant-int8-kernels.ts); the rest is the
+// reference arithmetic in TypeScript (quant-arith.ts), weights centred once when constant.
 import { convSpatial, type ConvParams } from '../../../ops/conv-ops.js';
 import { spatialOutput } from '../../../ops/dims.js';
 import { EDGERUN_DOMAIN } from '../../../ops/fused-activation.js';
@@ -9,6 +10,7 @@ import type { QConvParams } from '../../../ops/quant-fused-ops.js';
 import { defineCpuKernel, type CpuPrepareContext, type CpuTensor } from '../kernel-def.js';
 import { convAccumulate, multiplyByQuantizedMultiplier, rangeOf, roundHalfEven, tfliteMultiplier, type ConvGeometry } from './quant-arith.js';
 import { checkScales, paramReader, perChannel, scalarReader, type Numbers } from './quant-io.js';
+import { int8QConv } from './quant-int8-kernels.js';
 
 const fr = Math.fround;
 
@@ -129,5 +131,5 @@ defineCpuKernel<ConvParams>({ type: 'QLinearConv', prepare: (ctx) => prepareQLin
 defineCpuKernel<QConvParams>({
   type: 'QConv',
   domain: EDGERUN_DOMAIN,
-  prepare: (ctx) => prepareQLinear(ctx, ctx.params.requantize === 'float' ? 'onnx' : 'tflite', ctx.params.clamp),
+  prepare: (ctx) => int8QConv(ctx) ?? prepareQLinear(ctx, ctx.params.requantize === 'float' ? 'onnx' : 'tflite', ctx.params.clamp),
 });

@@ -1,6 +1,7 @@
 // Integer matrix products on the CPU backend: ONNX QLinearMatMul (float requantization, numpy
 // batch broadcasting) and MatMulInteger (int32 sums), edgerun's fused QGemm (TFLite fixed-point
-// requantization, int32 bias, activation clamp) and DynamicQuantizeMatMul on the hybrid kernel
+// requantization, int32 bias, activation clamp; on the int8 WASM GEMM when its parameters are
+// constants) and DynamicQuantizeMatMul on the hybrid kernel
 // (float activations quantized per row at run time, int8 weights, float out).
 import { packHybridGemm, hybridGemmPtr } from '../../../../kernels/hybrid-gemm.js';
 import { EDGERUN_DOMAIN } from '../../../ops/fused-activation.js';
@@ -8,6 +9,7 @@ import type { QGemmParams } from '../../../ops/quant-fused-ops.js';
 import { defineCpuKernel, type CpuPrepareContext, type CpuTensor } from '../kernel-def.js';
 import { matmulAccumulate, multiplyByQuantizedMultiplier, rangeOf, roundHalfEven, tfliteMultiplier } from './quant-arith.js';
 import { checkScales, paramReader, perChannel, scalarReader, type Numbers } from './quant-io.js';
+import { int8QGemm } from './quant-int8-kernels.js';
 
 const fr = Math.fround;
 
@@ -134,6 +136,8 @@ defineCpuKernel<QGemmParams>({
   type: 'QGemm',
   domain: EDGERUN_DOMAIN,
   prepare: (ctx) => {
+    const fast = int8QGemm(ctx);
+    if (fast) return fast;
     const t = (i: number) => ctx.inputs[i] ?? null;
     const [a, b] = [t(0)!, t(3)!];
     const y = ctx.outputs[0];
