@@ -54,3 +54,12 @@ export { ConstantSparsity, PolynomialDecay } from './engine/compress/schedule.js
 export { cluster, clusterWithReport } from './engine/compress/cluster.js';
 export { packIndices, unpackIndices, decodeCodebook } from './engine/compress/codebook.js';
 export { accuracy, evaluateClassifier, weightBytes } from './engine/compress/evaluate.js';
+
+// Compression: post-training quantization (int8 QDQ with calibration, dynamic, float16).
+export { quantize, quantizeWithReport } from './engine/compress/quantize.js';
+export type { QuantizeOptions, QuantizeReport, QuantizeResult, QuantizeMode } from './engine/compress/quantize.js';
+export { calibrate } from './engine/compress/calibrate.js';
+export type { CalibrationData, CalibrationMethod, CalibrateOptions, TensorRange } from './engine/compress/calibrate.js';
+export { quantizeFeed, dequantizeOutput } from './engine/compress/io.js';
+export { initializerBytes } from './engine/compress/size.js';
+export { fuseQdq } from './engine/passes/fuse-qdq.js';

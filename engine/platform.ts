@@ -77,3 +77,15 @@ export async function writeFileBytes(path: string, bytes: Uint8Array | string): 
 export function stderrIsTTY(): boolean {
   return isNode && !!process.stderr.isTTY;
 }
+
+/** Writes to stderr (progress bars); a no-op outside Node. */
+export function writeStderr(text: string): void {
+  if (isNode) process.stderr.write(text);
+}
+
+/** Size of `bytes` gzip-compressed at the default level (Node only: node:zlib). */
+export async function gzipSize(bytes: Uint8Array): Promise<number> {
+  if (!isNode) throw new EdgeRunError('UnsupportedFeature', 'gzipSize needs Node.js (node:zlib)');
+  const zlib = await import('node:zlib');
+  return zlib.gzipSync(bytes).length;
+}

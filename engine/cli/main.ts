@@ -16,6 +16,10 @@ const commands: Record<string, Command> = {
     summary: 'print a model: nodes, output shapes, parameters, bytes and MACs',
     run: async (args) => (await import('./info.js')).info(args),
   },
+  quantize: {
+    summary: 'quantize a model (int8 with calibration, dynamic, float16) and print sizes, ranges and accuracy',
+    run: async (args) => (await import('./quantize.js')).quantizeCommand(args),
+  },
   demo: {
     summary: 'detected features, each kernel once on both WASM builds, the bundled digits models end to end',
     run: async (args) => (await import('./demo.js')).demo(args),

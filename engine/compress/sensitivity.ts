@@ -6,7 +6,7 @@ import { EdgeRunError } from '../errors.js';
 import type { Graph } from '../graph/ir.js';
 import type { Tensor } from '../tensor.js';
 import { evaluateOn, type LabeledData } from './evaluate.js';
-import { progress } from './progress.js';
+import { Progress } from './progress.js';
 import { Calibration, pruneWithReport, type PruneOptions, type PruneReport } from './prune.js';
 import { checkSparsity } from './prune-magnitude.js';
 import { findLayerWeights, selectLayers } from './weights.js';
@@ -46,20 +46,20 @@ export function sensitivity(graph: Graph, data: LabeledData, opts: SensitivityOp
   const layers = selectLayers(findLayerWeights(graph), opts.layers, 'sensitivity: layers');
   const pruneOpts = trialOptions(graph, opts);
   const base = evaluateOn(graph, data, { batch: opts.batch });
-  const bar = progress('sensitivity', opts.progress);
+  const bar = new Progress({ progressBar: opts.progress });
   const total = layers.length * candidates.length;
   const out: LayerSensitivity[] = [];
   try {
     for (const layer of layers) {
       const points = candidates.map((s, i) => {
-        bar.update(out.length * candidates.length + i, total, `'${layer.name}' at ${s}`);
+        bar.report(`sensitivity ${layer.name}`, out.length * candidates.length + i, total);
         const { graph: pruned } = pruneWithReport(graph, { ...pruneOpts, perLayer: { [layer.name]: s } });
         return { sparsity: s, ...evaluateOn(pruned, data, { batch: opts.batch }) };
       });
       out.push({ name: layer.name, weight: layer.value.name, size: layer.tensor.size, points });
     }
   } finally {
-    bar.done();
+    bar.finish();
   }
   return { baseline: base.accuracy, baselineLoss: base.loss, candidates, layers: out };
 }
@@ -125,7 +125,7 @@ export function pickSparsities(graph: Graph, data: LabeledData, opts: PickOption
     if (best < 0) break;
     level[best]++;
   }
-  const bar = progress('pick sparsities', opts.progress);
+  const bar = new Progress({ progressBar: opts.progress });
   let evaluations = 0;
   try {
     for (;;) {
@@ -133,7 +133,7 @@ export function pickSparsities(graph: Graph, data: LabeledData, opts: PickOption
       layers.forEach((l, i) => {
         if (level[i] >= 0) perLayer[l.name] = sparsityOf(i);
       });
-      bar.update(evaluations, evaluations + 1, Object.values(perLayer).map((s) => s.toFixed(2)).join(' '));
+      bar.report('pick sparsities', evaluations, evaluations + 1);
       const result = pruneWithReport(graph, { ...pruneOpts, perLayer });
       const acc = evaluateOn(result.graph, data, { batch: opts.batch }).accuracy;
       evaluations++;
@@ -151,7 +151,7 @@ export function pickSparsities(graph: Graph, data: LabeledData, opts: PickOption
       level[worst]--;
     }
   } finally {
-    bar.done();
+    bar.finish();
   }
 }
 

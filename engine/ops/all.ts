@@ -9,3 +9,5 @@ import './tensor-ops.js';
 import './slice-pad-ops.js';
 import './cast-ops.js';
 import './reduce-ops.js';
+import './quant-ops.js';
+import './quant-fused-ops.js';

@@ -11,3 +11,7 @@ import './norm.js';
 import './conv.js';
 import './pool.js';
 import './conv-transpose.js';
+import './quant-ops.js';
+import './quant-conv.js';
+import './quant-matmul.js';
+import './quant-fused.js';

@@ -1,0 +1,165 @@
+// CPU kernels of edgerun's small integer operators: QLut (any unary op as a 256-entry table),
+// QAdd, QAveragePool, QGlobalAveragePool, QConcat. These requantize in floating point, as
+// onnxruntime's QLinearAdd / QLinearAveragePool / QLinearConcat do: the result equals the QDQ
+// graph they replace (DequantizeLinear → op → QuantizeLinear) up to float rounding ties.
+import { averagePoolF32Ptr, globalAveragePoolF32Ptr } from '../../../../kernels/pool.js';
+import { normAxis } from '../../../ops/dims.js';
+import { EDGERUN_DOMAIN } from '../../../ops/fused-activation.js';
+import type { QPoolParams } from '../../../ops/quant-fused-ops.js';
+import { defineCpuKernel, type CpuPrepareContext, type CpuTensor } from '../kernel-def.js';
+import { quantizeOne, rangeOf } from './quant-arith.js';
+import { checkScales, scalarReader } from './quant-io.js';
+
+const fr = Math.fround;
+
+defineCpuKernel({
+  type: 'QLut',
+  domain: EDGERUN_DOMAIN,
+  prepare: (ctx) => {
+    const [x, table] = [ctx.inputs[0]!, ctx.inputs[1]!];
+    const y = ctx.outputs[0];
+    // table[i] is the output for input qmin + i.
+    const offset = x.dtype === 'int8' ? 128 : 0;
+    return () => {
+      const t = ctx.view(table) as Int8Array;
+      const xs = ctx.view(x) as Int8Array;
+      const out = ctx.view(y) as Int8Array;
+      for (let i = 0; i < xs.length; i++) out[i] = t[xs[i] + offset];
+    };
+  },
+});
+
+interface QParamReaders {
+  scale: () => number;
+  zp: () => number;
+}
+
+function qparams(ctx: CpuPrepareContext<unknown>, s: number, z: number, what: string): QParamReaders {
+  const scale = scalarReader(ctx, ctx.inputs[s] ?? null, 1, `${what}_scale`);
+  return {
+    scale: () => {
+      const v = scale();
+      checkScales(ctx, [v], `${what}_scale`);
+      return v;
+    },
+    zp: scalarReader(ctx, ctx.inputs[z] ?? null, 0, `${what}_zero_point`),
+  };
+}
+
+/** Element offsets of a broadcast operand for every output element. */
+function broadcastIndex(dims: readonly number[], out: readonly number[]): Int32Array {
+  const r = out.length;
+  const padded = [...new Array(r - dims.length).fill(1), ...dims];
+  const total = out.reduce((a, d) => a * d, 1);
+  const idx = new Int32Array(total);
+  for (let i = 0; i < total; i++) {
+    let rem = i;
+    let off = 0;
+    let stride = 1;
+    for (let d = r - 1; d >= 0; d--) {
+      const o = rem % out[d];
+      rem = Math.floor(rem / out[d]);
+      if (padded[d] !== 1) off += o * stride;
+      stride *= padded[d];
+    }
+    idx[i] = off;
+  }
+  return idx;
+}
+
+defineCpuKernel({
+  type: 'QAdd',
+  domain: EDGERUN_DOMAIN,
+  prepare: (ctx) => {
+    const [a, b] = [ctx.inputs[0]!, ctx.inputs[3]!];
+    const y = ctx.outputs[0];
+    const pa = qparams(ctx, 1, 2, 'a');
+    const pb = qparams(ctx, 4, 5, 'b');
+    const py = qparams(ctx, 6, 7, 'y');
+    const ia = broadcastIndex(a.dims, y.dims);
+    const ib = broadcastIndex(b.dims, y.dims);
+    const [lo, hi] = rangeOf(y.dtype);
+    return () => {
+      const [sa, za, sb, zb, sy, zy] = [pa.scale(), pa.zp(), pb.scale(), pb.zp(), py.scale(), py.zp()];
+      const av = ctx.view(a) as Int8Array;
+      const bv = ctx.view(b) as Int8Array;
+      const out = ctx.view(y) as Int8Array;
+      for (let i = 0; i < out.length; i++) {
+        const real = fr(fr(fr(av[ia[i]] - za) * sa) + fr(fr(bv[ib[i]] - zb) * sb));
+        out[i] = quantizeOne(real, sy, zy, lo, hi);
+      }
+    };
+  },
+});
+
+/** Pools x − zx in float32 (exact sums of small integers), then requantizes sx·avg. */
+function preparePool(ctx: CpuPrepareContext<QPoolParams>, global: boolean): () => void {
+  const x = ctx.inputs[0]!;
+  const y = ctx.outputs[0];
+  const px = qparams(ctx, 1, 2, 'x');
+  const py = qparams(ctx, 3, 4, 'y');
+  const [lo, hi] = rangeOf(y.dtype);
+  const sp = ctx.params.spatial;
+  const rt = ctx.rt;
+  return () => {
+    const [sx, zx, sy, zy] = [px.scale(), px.zp(), py.scale(), py.zp()];
+    const arena = rt.arena;
+    const xi = arena.alloc(x.size * 4, `${ctx.node.label} widened input`);
+    const yo = arena.alloc(y.size * 4, `${ctx.node.label} pooled sums`);
+    try {
+      const wide = arena.f32(xi, x.size);
+      const xs = ctx.view(x) as Int8Array;
+      for (let i = 0; i < xs.length; i++) wide[i] = xs[i] - zx;
+      if (global || !sp) globalAveragePoolF32Ptr(rt, xi, x.dims, yo);
+      else {
+        averagePoolF32Ptr(rt, xi, x.dims, yo, {
+          kernel: sp.kernel, strides: sp.strides, pads: sp.pads, dilations: sp.dilations, ceilMode: sp.ceilMode, autoPad: sp.autoPad,
+          countIncludePad: ctx.params.countIncludePad,
+        });
+      }
+      const avg = arena.f32(yo, y.size);
+      const out = ctx.view(y) as Int8Array;
+      for (let i = 0; i < out.length; i++) out[i] = quantizeOne(fr(avg[i] * sx), sy, zy, lo, hi);
+    } finally {
+      arena.free(yo);
+      arena.free(xi);
+    }
+  };
+}
+
+defineCpuKernel<QPoolParams>({ type: 'QAveragePool', domain: EDGERUN_DOMAIN, prepare: (ctx) => preparePool(ctx, false) });
+defineCpuKernel<QPoolParams>({ type: 'QGlobalAveragePool', domain: EDGERUN_DOMAIN, prepare: (ctx) => preparePool(ctx, true) });
+
+defineCpuKernel<{ axis: number }>({
+  type: 'QConcat',
+  domain: EDGERUN_DOMAIN,
+  prepare: (ctx) => {
+    const y = ctx.outputs[0];
+    const py = qparams(ctx, 0, 1, 'y');
+    const parts: { x: CpuTensor; p: QParamReaders }[] = [];
+    for (let i = 2; i < ctx.inputs.length; i += 3) parts.push({ x: ctx.inputs[i]!, p: qparams(ctx, i + 1, i + 2, `input ${i}`) });
+    const axis = normAxis(ctx.op, ctx.params.axis, y.dims.length);
+    const outer = y.dims.slice(0, axis).reduce((a, d) => a * d, 1);
+    const inner = y.dims.slice(axis + 1).reduce((a, d) => a * d, 1);
+    const [lo, hi] = rangeOf(y.dtype);
+    return () => {
+      const [sy, zy] = [py.scale(), py.zp()];
+      const out = ctx.view(y) as Int8Array;
+      const rowOut = y.dims[axis] * inner;
+      let at = 0;
+      for (const { x, p } of parts) {
+        const [sx, zx] = [p.scale(), p.zp()];
+        const xs = ctx.view(x) as Int8Array;
+        const chunk = x.dims[axis] * inner;
+        const same = sx === sy && zx === zy;
+        for (let o = 0; o < outer; o++) {
+          for (let k = 0; k < chunk; k++) {
+            const v = xs[o * chunk + k];
+            out[o * rowOut + at + k] = same ? v : quantizeOne(fr(fr(v - zx) * sx), sy, zy, lo, hi);
+          }
+        }
+        at += chunk;
+      }
+    };
+  },
+});
