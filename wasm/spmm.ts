@@ -6,6 +6,7 @@ import { sell4Gemv, sell4Dense } from './lib/spmm-sell4';
 import { bsrGemm } from './lib/spmm-bsr';
 import { nmGemm } from './lib/spmm-nm';
 import { transposeRows, widenTranspose } from './lib/spmm-layout';
+import { im2colRows } from './lib/spmm-im2col';
 
 // ---- unstructured, SELL-4 by output column (lib/spmm-sell4.ts) ----
 
@@ -86,4 +87,13 @@ export function spmm_transpose_f32(x: usize, lda: usize, M: i32, K: i32, out: us
 }
 export function spmm_widen_i8(x: usize, lda: usize, M: i32, K: i32, zeroPoint: i32, signed: i32, out: usize, Mp: i32): void {
   widenTranspose(x, lda, M, K, zeroPoint, signed, out, Mp);
+}
+
+// ---- sparse convolution's im2col rows (lib/spmm-im2col.ts) ----
+
+export function spmm_im2col_rows(
+  inp: usize, C: i32, H: i32, W: i32, kH: i32, kW: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
+  OW: i32, pix0: i32, np: i32, out: usize, rowFloats: i32,
+): void {
+  im2colRows(inp, C, H, W, kH, kW, sh, sw, pt, pl, dh, dw, OW, pix0, np, out, rowFloats);
 }

@@ -49,3 +49,49 @@ export function spmmI32Ref(
   }
   return y;
 }
+
+export interface SparseConvRefGeometry {
+  strides: readonly number[];
+  /** [top, left, bottom, right] */
+  pads: readonly number[];
+  dilations: readonly number[];
+}
+
+/**
+ * NCHW convolution (group 1) with the weight [M, C, kH, kW] as column lists over
+ * k = (c·kH + kh)·kW + kw: out[n][m][oy][ox] = act(scale[m] · Σ_e w_e · in[n][c][iy][ix] + bias[m]),
+ * taps in the padding read 0.
+ */
+export function sparseConv2dRef(
+  input: ArrayLike<number>, inputDims: readonly number[], c: ColumnLists, weightDims: readonly number[], outDims: readonly number[],
+  geo: SparseConvRefGeometry, out: Float32Array, opts: Pick<SpmmRefOptions, 'bias' | 'scales' | 'act'> = {},
+): Float32Array {
+  const [N, C, H, W] = inputDims;
+  const [, , kH, kW] = weightDims;
+  const [, M, OH, OW] = outDims;
+  const [sh, sw] = geo.strides;
+  const [pt, pl] = geo.pads;
+  const [dh, dw] = geo.dilations;
+  for (let n = 0; n < N; n++) {
+    for (let m = 0; m < M; m++) {
+      for (let oy = 0; oy < OH; oy++) {
+        for (let ox = 0; ox < OW; ox++) {
+          let sum = 0;
+          for (let e = c.ptr[m]; e < c.ptr[m + 1]; e++) {
+            const k = c.k[e];
+            const ch = Math.floor(k / (kH * kW));
+            const kh = Math.floor(k / kW) % kH;
+            const kw = k % kW;
+            const iy = oy * sh - pt + kh * dh;
+            const ix = ox * sw - pl + kw * dw;
+            if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+            sum += input[((n * C + ch) * H + iy) * W + ix] * c.w[e];
+          }
+          const v = sum * (opts.scales ? opts.scales[m] : 1) + (opts.bias ? opts.bias[m] : 0);
+          out[((n * M + m) * OH + oy) * OW + ox] = activate(Math.fround(v), opts.act);
+        }
+      }
+    }
+  }
+  return out;
+}

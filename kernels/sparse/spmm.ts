@@ -90,6 +90,7 @@ export function packSparseGemm(rt: Runtime, weights: WeightArray | ColumnLists, 
   const int8 = (lists ? lists.w : dense!) instanceof Int8Array;
   const common = commonParams(N, int8, opts, where);
   const transB = opts.transB ?? false;
+  if (format === 'csr' && K > 65536) throw new EdgeRunError('UnsupportedFeature', `${where}: format 'csr' stores 16-bit input indices, so K = ${K} must be at most 65536 (use a block format)`);
   if (format === 'csr') return packCsr(rt, lists ?? columnListsFromDense(dense!, K, N, transB), common, where);
   const d = dense ?? densify(lists!);
   const tB = dense ? transB : false;
