@@ -105,6 +105,8 @@ export function checkColumnLists(c: ColumnLists, where: string): ColumnLists {
   if (ptr[N] !== k.length) throw new EdgeRunError('ShapeMismatch', `${where}: ptr[N] = ${ptr[N]} but there are ${k.length} nonzeros`);
   for (let n = 0; n < N; n++) {
     if (ptr[n + 1] < ptr[n]) throw new EdgeRunError('InvalidArgument', `${where}: ptr decreases at column ${n} (${ptr[n]} > ${ptr[n + 1]})`);
+  }
+  for (let n = 0; n < N; n++) {
     for (let e = ptr[n]; e < ptr[n + 1]; e++) {
       const kk = k[e];
       if (!Number.isInteger(kk) || kk < 0 || kk >= K) throw new EdgeRunError('InvalidArgument', `${where}: k[${e}] = ${kk} (column ${n}) is out of range [0, ${K})`);
