@@ -8,7 +8,10 @@ import type { Runtime } from '../runtime.js';
 import type { PackedSparse } from './pack.js';
 import { scratch } from './scratch.js';
 
-/** Rows from which the transposed batch kernel beats one gathered GEMV per row (measured: see bench/cases/sparse.ts). */
+/**
+ * Rows from which the transposed batch kernel runs instead of one gathered GEMV per row. Set by
+ * operation count (a 4-row tile costs about what one gathered row does), not yet measured at M = 2, 3.
+ */
 export const CSR_BATCH_ROWS = 2;
 
 export function csrGemmF32(rt: Runtime, M: number, xPtr: number, lda: number, p: PackedSparse, yPtr: number, ldc: number, act: number, p0: number, p1: number): void {
