@@ -29,7 +29,7 @@ import { checkSparsity } from './prune-magnitude.js';
 import { quantizeWithReport, QUANTIZE_MODES, type QuantizeMode, type QuantizeOptions, type QuantizeReport } from './quantize.js';
 import { attachReport } from './report.js';
 import { pickSparsities } from './sensitivity.js';
-import { findLayerWeights } from './weights.js';
+import { findLayerWeights, selectLayers } from './weights.js';
 
 export interface PipelineOptions extends ProgressOptions {
   /** Fraction of all layer weights to zero, in [0, 1); or prune() options (calibration is added). */
@@ -160,7 +160,7 @@ export async function optimizeWithReport(graph: Graph, opts: PipelineOptions): P
         const preserveSparsity = pruned || c.preserveSparsity === true;
         // A layer with no more distinct values than clusters is clustered already (tiny or heavily pruned layers).
         const free = (v: Float32Array) => countUnique(preserveSparsity ? v.filter((x) => x !== 0) : v) + (preserveSparsity ? 1 : 0);
-        const candidates = findLayerWeights(g).filter((l) => !c.layers || c.layers.includes(l.name) || c.layers.includes(l.value.name));
+        const candidates = selectLayers(findLayerWeights(g), c.layers, 'optimize: cluster layers');
         const layers = candidates.filter((l) => free(l.tensor.data as Float32Array) > c.clusters).map((l) => l.name);
         const r = clusterWithReport(g, { init: 'linear', ...c, preserveSparsity, layers });
         g = r.graph;
