@@ -1,0 +1,66 @@
+// Clustered weights (codebook GEMM) vs edgerun's dense float32 GEMM on the same numbers:
+// 1024×1024 weights with 16 distinct values (4-bit indices, 8× smaller than float32), batch 1
+// and 16, both designs of kernels/sparse/codebook.ts ('decode' is what 'auto' runs).
+import type { BenchCase } from '../case.js';
+import { seededFloats } from '../data.js';
+import { buildOnnxModel } from '../onnx-model.js';
+import { gemmF32Ptr, packGemmF32 } from '../../kernels/gemm.js';
+import type { Runtime } from '../../kernels/runtime.js';
+import { codebookFromDense, codebookGemmF32Ptr, packCodebookGemm, type CodebookDesign } from '../../kernels/sparse/codebook.js';
+
+/** K×N weights drawn from `clusters` seeded centroids. */
+export function clusteredWeights(K: number, N: number, clusters: number, seed: number): Float32Array {
+  const centroids = seededFloats(clusters, seed);
+  const pick = seededFloats(K * N, seed + 1, 0, clusters);
+  return pick.map((v) => centroids[Math.min(clusters - 1, Math.floor(v))]);
+}
+
+export function codebookCase(n: number, clusters: number, bits: 2 | 4 | 8, batch: number, design: CodebookDesign = 'decode'): BenchCase {
+  const K = n;
+  const N = n;
+  const w = clusteredWeights(K, N, clusters, 51);
+  const a = seededFloats(batch * K, 53);
+  const buffers = (rt: Runtime) => {
+    const aPtr = rt.arena.alloc(batch * K * 4, 'codebook bench X');
+    const cPtr = rt.arena.alloc(batch * N * 4, 'codebook bench Y');
+    rt.arena.f32(aPtr, batch * K).set(a);
+    return { aPtr, cPtr, free: () => { rt.arena.free(cPtr); rt.arena.free(aPtr); } };
+  };
+  return {
+    name: `codebook f32 ${n} clusters ${clusters} bits ${bits} batch ${batch}${design === 'decode' ? '' : ` ${design}`}`,
+    flops: 2 * batch * K * N,
+    tolerance: { rtol: 1e-5, atol: 1e-6 * n },
+    edgerun(rt) {
+      const packed = packCodebookGemm(rt, codebookFromDense(w, K, N, { bits }), K, N, { design });
+      const b = buffers(rt);
+      return {
+        run: () => codebookGemmF32Ptr(rt, batch, b.aPtr, K, packed, b.cPtr, N),
+        output: () => rt.arena.f32(b.cPtr, batch * N).slice(),
+        dispose: () => { b.free(); packed.free(); },
+      };
+    },
+    edgerunPeers: {
+      'edgerun-dense': (rt) => {
+        const packed = packGemmF32(rt, w, K, N);
+        const b = buffers(rt);
+        return { run: () => gemmF32Ptr(rt, batch, b.aPtr, K, packed, b.cPtr, N), dispose: () => { b.free(); packed.free(); } };
+      },
+    },
+    onnx: () => ({
+      model: buildOnnxModel({
+        inputs: [{ name: 'A', dims: [batch, K] }],
+        outputs: [{ name: 'C', dims: [batch, N] }],
+        initializers: [{ name: 'B', dims: [K, N], data: w }],
+        nodes: [{ op: 'MatMul', inputs: ['A', 'B'], outputs: ['C'] }],
+      }),
+      feeds: { A: { dims: [batch, K], data: a } },
+    }),
+  };
+}
+
+export const cases: BenchCase[] = [
+  codebookCase(1024, 16, 4, 1),
+  codebookCase(1024, 16, 4, 16),
+  codebookCase(1024, 16, 4, 1, 'centroid'),
+  codebookCase(1024, 16, 4, 16, 'centroid'),
+];

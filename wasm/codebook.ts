@@ -1,0 +1,60 @@
+// Clustered-weight (codebook) GEMM: Y[M x N] = X[M x K] · W + bias, act, W[k][n] =
+// codebook[index]. Layouts: wasm/lib/spmm-codebook.ts. Two designs, picked per shape by
+// kernels/sparse/codebook.ts from measured crossovers:
+//  (a) codebook_gemm_decode: decode a block of 4 panels x kc rows into L1, run the dense
+//      microkernels (4x8 tile over packed A strips, 1x32/1x8 for the M % 4 rows) on it;
+//  (b) codebook_gemm_centroid: add up the inputs of each centroid, one multiply per centroid.
+import { decodePanels, centroidGemm } from './lib/spmm-codebook';
+import { gemmRowsTimesPanels, gemmStripsTimesPanels, packAStrips } from './lib/gemm-panels';
+import { A_K_BYTES, BIAS_COLUMNS, BIAS_NONE } from './lib/gemm-4x8';
+import { ACT_NONE } from './lib/activation';
+
+const BLOCK_PANELS: i32 = 4;
+
+/** Bytes of the two scratch blocks codebook_gemm_decode needs: packed A, then decoded panels. */
+export function codebook_decode_scratch_bytes(M: i32, K: i32, kcBlock: i32): f64 {
+  return <f64>(M >> 2) * <f64>K * <f64>A_K_BYTES + <f64>BLOCK_PANELS * <f64>(kcBlock + 1) * 32;
+}
+
+export function codebook_gemm_decode(
+  M: i32, K: i32, N: i32, idx: usize, bits: i32, planes: usize, table: usize, perColumn: i32, C: i32, bias: usize,
+  a: usize, lda: i32, c: usize, ldc: i32, act: i32, p0: f32, p1: f32, scratch: usize, kcBlock: i32,
+): void {
+  if (M <= 0 || N <= 0) return;
+  const ldaB: usize = <usize>lda << 2, ldcB: usize = <usize>ldc << 2;
+  const M4 = M & ~3;
+  const astride: usize = <usize>K * A_K_BYTES;
+  const panelsBuf = scratch + <usize>(M4 >> 2) * astride;
+  if (M4 > 0) packAStrips(a, ldaB, M4 >> 2, K, scratch);
+  const kcB = kcBlock > 0 ? kcBlock : max(K, 1);
+  const panels = (N + 7) >> 3;
+  for (let pb = 0; pb < panels; pb += BLOCK_PANELS) {
+    const np = min(BLOCK_PANELS, panels - pb);
+    const ncols = min(np << 3, N - (pb << 3));
+    const cb = c + (<usize>pb << 5);
+    let k0 = 0;
+    do {
+      const kc = min(kcB, K - k0);
+      const first = k0 == 0, last = k0 + kc >= K;
+      decodePanels(idx, K, bits, pb, np, k0, kc, planes, table, perColumn, C, bias, panelsBuf);
+      const pstride: usize = (<usize>kc + 1) << 5;
+      const biasMode = first ? BIAS_COLUMNS : BIAS_NONE;
+      const actNow = last ? act : ACT_NONE;
+      if (M4 > 0) {
+        gemmStripsTimesPanels(M4 >> 2, kc, scratch + <usize>k0 * A_K_BYTES, astride, panelsBuf + 32, pstride, ncols, cb, ldcB, panelsBuf, biasMode, !first, actNow, p0, p1, false);
+      }
+      if (M > M4) {
+        gemmRowsTimesPanels(M - M4, kc, a + <usize>M4 * ldaB + (<usize>k0 << 2), ldaB, panelsBuf + 32, pstride, ncols, cb + <usize>M4 * ldcB, ldcB, panelsBuf, biasMode, !first, actNow, p0, p1);
+      }
+      k0 += kc;
+    } while (k0 < K);
+  }
+}
+
+/** xt: X transposed (K x Mp floats, Mp = M rounded up to 4); sums: C x Mp floats of scratch. */
+export function codebook_gemm_centroid(
+  M: i32, K: i32, N: i32, idx: usize, bits: i32, table: usize, perColumn: i32, C: i32, bias: usize,
+  xt: usize, Mp: i32, sums: usize, c: usize, ldc: i32, act: i32, p0: f32, p1: f32,
+): void {
+  centroidGemm(idx, K, N, bits, table, perColumn, C, bias, xt, Mp, sums, c, <usize>ldc << 2, M, act, p0, p1);
+}
