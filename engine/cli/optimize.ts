@@ -14,6 +14,7 @@ import { optimizeWithReport, type PipelineReport } from '../compress/pipeline.js
 import { compressionSizes, type CompressionSizes } from '../compress/pipeline-sizes.js';
 import { QUANTIZE_MODES, type QuantizeMode } from '../compress/quantize.js';
 import { accuracy } from '../compress/evaluate.js';
+import { formatKernelChoices, kernelChoices } from '../backends/cpu/ops/sparse-choice.js';
 
 const USAGE = `usage: edgerun optimize MODEL.onnx [--prune S] [--cluster K] [--quantize MODE] -o OUT.onnx [options]
 
@@ -91,7 +92,8 @@ export async function optimizeCommand(argv: string[]): Promise<number> {
       console.log(`\naccuracy on ${evalData.labels.length} samples: ${pct(a0)} → ${pct(a1)} (${a1 >= a0 ? '+' : ''}${(100 * (a1 - a0)).toFixed(2)} points)`);
     }
     const [l0, l1] = [latency(graph, x, runs), latency(reloaded, x, runs)];
-    console.log(`latency (edgerun, ${x.dims[0]} samples per run, median of ${runs}): ${l0.toFixed(2)} ms → ${l1.toFixed(2)} ms (${(l0 / l1).toFixed(2)}× ${l1 <= l0 ? 'faster' : 'slower'})`);
+    console.log(`latency (edgerun, ${x.dims[0]} samples per run, median of ${runs}): ${l0.ms.toFixed(2)} ms → ${l1.ms.toFixed(2)} ms (${(l0.ms / l1.ms).toFixed(2)}× ${l1.ms <= l0.ms ? 'faster' : 'slower'})`);
+    if (l1.kernels) console.log(`kernels of the optimized model:\n${l1.kernels}`);
   }
   for (const w of report.warnings) console.warn(`warning: ${w}`);
   return 0;
@@ -120,8 +122,8 @@ function printSizes(s: CompressionSizes): void {
   }
 }
 
-/** Median ms of `runs` runs of the whole batch, after one warm-up run (planning, V8 tier-up). */
-function latency(graph: Graph, x: Tensor, runs: number): number {
+/** Median ms of `runs` runs of the whole batch, after one warm-up run (planning, V8 tier-up), and the kernels chosen. */
+function latency(graph: Graph, x: Tensor, runs: number): { ms: number; kernels: string } {
   const s = InferenceSession.createSync(graph);
   try {
     const feed = { [s.inputNames[0]]: x };
@@ -133,7 +135,7 @@ function latency(graph: Graph, x: Tensor, runs: number): number {
       times.push(performance.now() - t0);
     }
     times.sort((a, b) => a - b);
-    return times[Math.floor(times.length / 2)];
+    return { ms: times[Math.floor(times.length / 2)], kernels: formatKernelChoices(kernelChoices(s.graph)) };
   } finally {
     void s.release();
   }
