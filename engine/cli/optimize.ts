@@ -26,7 +26,7 @@ const USAGE = `usage: edgerun optimize MODEL.onnx [--prune S] [--cluster K] [--q
   --max-drop D     accuracy the pruning pick may lose on the calibration set (default 0.02)
   --eval FILE      evaluation inputs ...
   --labels FILE    ... and their class labels: accuracy and latency before and after
-  --runs N         timed runs for the latency median (default 5)
+  --runs N         timed runs for the latency median, after ~0.3 s of warm-up (default 5)
   --dense          write a standard dense ONNX file instead of the compact form`;
 
 export async function optimizeCommand(argv: string[]): Promise<number> {
@@ -122,12 +122,13 @@ function printSizes(s: CompressionSizes): void {
   }
 }
 
-/** Median ms of `runs` runs of the whole batch, after one warm-up run (planning, V8 tier-up), and the kernels chosen. */
+/** Median ms of `runs` runs of the whole batch, after ~300 ms of warm-up runs (planning, V8 tiering up WASM and TS loops), and the kernels chosen. */
 function latency(graph: Graph, x: Tensor, runs: number): { ms: number; kernels: string } {
   const s = InferenceSession.createSync(graph);
   try {
     const feed = { [s.inputNames[0]]: x };
-    s.runSync(feed);
+    const warm = performance.now();
+    for (let i = 0; i < 3 || performance.now() - warm < 300; i++) s.runSync(feed);
     const times: number[] = [];
     for (let i = 0; i < runs; i++) {
       const t0 = performance.now();
