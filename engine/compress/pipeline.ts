@@ -189,8 +189,8 @@ export async function optimizeWithReport(graph: Graph, opts: PipelineOptions): P
         return `${q.mode}${report.codebooks?.length ? `, ${report.codebooks.length} codebook(s) quantized with one scale` : ''}`;
       });
     }
-  } finally {
     bar.report('optimize', done, steps);
+  } finally {
     bar.finish();
   }
   return { graph: g, report };
