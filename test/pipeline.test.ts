@@ -116,6 +116,24 @@ test('bad input → EdgeRunError; the input graph untouched', async () => {
   assert.ok(g.constants().every((v, i) => v.constant === before[i]));
 });
 
+test('progress events for each step, cancellation', async () => {
+  const g = graphs.get('digits_mlp')!;
+  const events: string[] = [];
+  await optimize(g, { cluster: 4, quantize: 'float16', progressBar: false, onProgress: (e) => events.push(`${e.phase} ${e.done}/${e.total}`) });
+  assert.equal(events, ['optimize: cluster 0/2', 'optimize: quantize 1/2', 'optimize 2/2']);
+  const abort = new AbortController();
+  abort.abort();
+  let error: unknown = null;
+  try {
+    await optimize(g, { cluster: 4, progressBar: false, signal: abort.signal });
+  } catch (e) {
+    error = e;
+  }
+  expectEdgeRunError(() => {
+    if (error) throw error;
+  }, 'Cancelled');
+});
+
 test('CLI: edgerun optimize prints sizes, accuracy and latency and writes the compact file; edgerun decompress', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'edgerun-opt-'));
   const lines: string[] = [];
