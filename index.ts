@@ -63,3 +63,16 @@ export type { CalibrationData, CalibrationMethod, CalibrateOptions, TensorRange 
 export { quantizeFeed, dequantizeOutput } from './engine/compress/io.js';
 export { initializerBytes } from './engine/compress/size.js';
 export { fuseQdq } from './engine/passes/fuse-qdq.js';
+
+// Compression pipeline and compact storage: optimize (prune → cluster → quantize), sparse and
+// codebook weights in files, decompress to standard ONNX, the CPU backend's sparse/codebook kernels.
+export { optimize, optimizeWithReport } from './engine/compress/pipeline.js';
+export type { PipelineOptions, PipelineReport, PipelineStep } from './engine/compress/pipeline.js';
+export { compressionSizes } from './engine/compress/pipeline-sizes.js';
+export type { CompressionSizes } from './engine/compress/pipeline-sizes.js';
+export { decompress } from './engine/compress/decompress.js';
+export { saveModelWithReport } from './engine/onnx/export.js';
+export { compactGraph } from './engine/onnx/sparse-export.js';
+export type { CompactOptions, StoredWeight, StorageForm } from './engine/onnx/sparse-export.js';
+export { kernelChoices, formatKernelChoices, setSparseKernelPolicy } from './engine/backends/cpu/ops/sparse-choice.js';
+export type { KernelChoiceRecord, SparseKernelPolicy } from './engine/backends/cpu/ops/sparse-choice.js';

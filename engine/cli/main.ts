@@ -20,6 +20,14 @@ const commands: Record<string, Command> = {
     summary: 'quantize a model (int8 with calibration, dynamic, float16) and print sizes, ranges and accuracy',
     run: async (args) => (await import('./quantize.js')).quantizeCommand(args),
   },
+  optimize: {
+    summary: 'prune → cluster → quantize in one go (Deep Compression) and print size, accuracy and latency before and after',
+    run: async (args) => (await import('./optimize.js')).optimizeCommand(args),
+  },
+  decompress: {
+    summary: 'write a compressed model (codebook weights, sparse initializers) as standard dense ONNX',
+    run: async (args) => (await import('./decompress.js')).decompressCommand(args),
+  },
   demo: {
     summary: 'detected features, each kernel once on both WASM builds, the bundled digits models end to end',
     run: async (args) => (await import('./demo.js')).demo(args),

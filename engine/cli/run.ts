@@ -8,10 +8,12 @@ import { decodeTensor, encodeTensor, formatOf } from '../tensor-io.js';
 import type { Tensor } from '../tensor.js';
 import type { BuildRequest } from '../../kernels/runtime.js';
 import type { NodeTiming } from '../backends/cpu/executable.js';
+import { formatKernelChoices, kernelChoices } from '../backends/cpu/ops/sparse-choice.js';
 
 const USAGE = `usage: edgerun run MODEL.onnx --input NAME=FILE [--input NAME=FILE ...] [--output FILE] [--build auto|relaxed|baseline|reference] [--profile]
 
---profile runs the model a few times first, then times every node of one run (slowest first).
+--profile runs the model a few times first, then times every node of one run (slowest first) and
+says which kernel (dense, sparse or codebook) each Gemm/MatMul/Conv with constant weights runs on.
 
 FILE is an ONNX TensorProto (.pb), a NumPy array (.npy) or JSON (nested arrays, or {"type","dims","data"}).
 --output writes the outputs: with one output, to FILE (format from its extension); with several,
@@ -56,6 +58,8 @@ export async function run(argv: string[]): Promise<number> {
     for (const t of [...timings].sort((a, b) => b.ms - a.ms).slice(0, 15)) {
       console.log(`  ${t.ms.toFixed(3).padStart(9)} ms ${((100 * t.ms) / total).toFixed(1).padStart(5)}%  ${t.node.label}`);
     }
+    const choices = kernelChoices(session.graph);
+    if (choices.length) console.log(`kernels (dense, sparse or codebook, chosen per node from measured speedups):\n${formatKernelChoices(choices)}`);
   }
   if (values.output) {
     const names = Object.keys(outputs);

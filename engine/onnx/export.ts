@@ -6,15 +6,30 @@ import type { DType } from '../tensor.js';
 import { onnx } from './proto.js';
 import { DTYPE_TO_ONNX, tensorToProto } from './tensor-proto.js';
 import { annotate, inferGraph } from '../graph/infer.js';
+import { compactGraph, sparseTensorProto, type CompactOptions, type StoredWeight } from './sparse-export.js';
 import '../ops/all.js';
 
-export interface SaveOptions {
+export interface SaveOptions extends CompactOptions {
   /** ir_version to write (default 8, which covers opsets up to 17). */
   irVersion?: number;
   producerName?: string;
 }
 
+/**
+ * Graph → ONNX bytes. With `sparse` and/or `codebook` (see sparse-export.ts), pruned and
+ * clustered weights are stored compactly: `sparse` alone keeps the file standard ONNX.
+ */
 export function saveModel(graph: Graph, opts: SaveOptions = {}): Uint8Array {
+  return saveModelWithReport(graph, opts).bytes;
+}
+
+/** saveModel plus how each weight was stored (form and bytes). */
+export function saveModelWithReport(graph: Graph, opts: SaveOptions = {}): { bytes: Uint8Array; weights: StoredWeight[] } {
+  let sparse = new Set<string>();
+  let weights: StoredWeight[] = [];
+  if ((opts.sparse !== undefined && opts.sparse !== false) || opts.codebook) {
+    ({ graph, sparse, weights } = compactGraph(graph, opts));
+  }
   if (graph.outputs.some((v) => !v.dtype)) {
     // Built graphs carry types only on their inputs: infer the rest (on a copy) for value_info.
     graph = graph.clone();
@@ -28,9 +43,9 @@ export function saveModel(graph: Graph, opts: SaveOptions = {}): Uint8Array {
     modelVersion: graph.metadata.modelVersion ?? 0,
     opsetImport: opsetsOf(graph).map((o) => onnx.OperatorSetIdProto.create({ domain: o.domain, version: o.version })),
     metadataProps: Object.entries(graph.metadata.props ?? {}).map(([key, value]) => onnx.StringStringEntryProto.create({ key, value })),
-    graph: graphToProto(graph),
+    graph: graphToProto(graph, sparse),
   });
-  return onnx.ModelProto.encode(model).finish();
+  return { bytes: onnx.ModelProto.encode(model).finish(), weights };
 }
 
 function opsetsOf(graph: Graph): { domain: string; version: number }[] {
@@ -42,7 +57,7 @@ function opsetsOf(graph: Graph): { domain: string; version: number }[] {
   return out;
 }
 
-function graphToProto(graph: Graph): onnx.GraphProto {
+function graphToProto(graph: Graph, sparse: ReadonlySet<string> = new Set()): onnx.GraphProto {
   const constants = new Map<Value, string>();
   const used = new Set<string>();
   for (const v of graph.values().values()) used.add(v.name);
@@ -52,7 +67,8 @@ function graphToProto(graph: Graph): onnx.GraphProto {
     name: graph.name,
     input: graph.inputs.map((v) => valueInfo(v, 'input')),
     output: graph.outputs.map((v) => valueInfo(v, 'output')),
-    initializer: [...constants].map(([v, name]) => tensorToProto(v.constant!, name)),
+    initializer: [...constants].filter(([, name]) => !sparse.has(name)).map(([v, name]) => tensorToProto(v.constant!, name)),
+    sparseInitializer: [...constants].filter(([, name]) => sparse.has(name)).map(([v, name]) => sparseTensorProto(v.constant!, name)),
     node: graph.nodes.map((n) =>
       onnx.NodeProto.create({
         name: n.name,
@@ -100,7 +116,7 @@ function attributeProto(name: string, a: Attribute): onnx.AttributeProto {
     case 'ints': p.type = AT.INTS; p.ints = [...a.value]; break;
     case 'strings': p.type = AT.STRINGS; p.strings = a.value.map((s) => encoder.encode(s)); break;
     case 'tensors': p.type = AT.TENSORS; p.tensors = a.value.map((t) => tensorToProto(t, '')); break;
-    case 'graphs': p.type = AT.GRAPHS; p.graphs = a.value.map(graphToProto) as onnx.GraphProto[] & onnx.GraphProto.$Shape[]; break;
+    case 'graphs': p.type = AT.GRAPHS; p.graphs = a.value.map((sub) => graphToProto(sub)) as onnx.GraphProto[] & onnx.GraphProto.$Shape[]; break;
   }
   return p;
 }

@@ -11,3 +11,4 @@ import './cast-ops.js';
 import './reduce-ops.js';
 import './quant-ops.js';
 import './quant-fused-ops.js';
+import './codebook-ops.js';

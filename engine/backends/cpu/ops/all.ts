@@ -15,3 +15,4 @@ import './quant-ops.js';
 import './quant-conv.js';
 import './quant-matmul.js';
 import './quant-fused.js';
+import './codebook-decode.js';

@@ -1,6 +1,7 @@
 // Conv and FusedConv on the CPU backend: depthwise convolutions go to the direct depthwise
 // kernel, everything else to the GEMM-based conv2d; 1-D convs run as 2-D with H = 1; 3-D convs
-// fall back to a direct TypeScript loop. Constant weights are packed once per node.
+// fall back to a direct TypeScript loop. Constant weights are packed once per node; sparse
+// constant weights of a group-1 convolution may run on the sparse kernel instead (sparse-conv.ts).
 import { conv2dF32Ptr, packConv2dF32 } from '../../../../kernels/conv.js';
 import { depthwiseConv2dF32Ptr, freePackedDepthwiseF32, packDepthwiseF32 } from '../../../../kernels/dwconv.js';
 import type { Activation } from '../../../../kernels/activation.js';
@@ -9,6 +10,7 @@ import { convSpatial, type ConvParams } from '../../../ops/conv-ops.js';
 import { spatialOutput } from '../../../ops/dims.js';
 import { EDGERUN_DOMAIN } from '../../../ops/fused-activation.js';
 import { defineCpuKernel, type CpuPrepareContext, type CpuTensor } from '../kernel-def.js';
+import { alternativeConv } from './sparse-conv.js';
 
 interface Packed {
   run(inPtr: number, outPtr: number): void;
@@ -47,6 +49,12 @@ function prepareConv(ctx: CpuPrepareContext<ConvParams>): () => void {
     return { run: (i, o) => conv2dF32Ptr(rt, i, xd, p, o, { act }), free: () => p.free() };
   };
   const constant = w.value && (!b || b.value);
+  if (constant && group === 1 && w.dtype === 'float32') {
+    const pixels = y.dims.slice(2).reduce((p, d) => p * d, 1);
+    const geo = { xd, wd, strides, pads: pads4, dilations, pixels };
+    const sparse = alternativeConv(ctx, w.value!.data as Float32Array, b?.value?.data as Float32Array | undefined, geo, act);
+    if (sparse) return () => sparse(x.ptr, y.ptr);
+  }
   if (constant) {
     const packed = ctx.keep(`conv:${xd.join('x')}`, () => pack(w.value!.data as Float32Array, b?.value?.data as Float32Array | undefined), (p) => p.free());
     return () => packed.run(x.ptr, y.ptr);

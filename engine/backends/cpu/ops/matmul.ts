@@ -1,10 +1,13 @@
 // Gemm, FusedGemm and MatMul on the packed fp32 GEMM. Constant weights are packed once per node
 // (with alpha and a per-column bias folded in); weights computed at run time are packed per run.
+// Constant weights that are sparse or clustered may run on a sparse or codebook kernel instead,
+// chosen at plan time from measured speedups (sparse-gemm.ts, sparse-choice.ts).
 import { gemmF32Ptr, packGemmF32, type PackedGemmF32 } from '../../../../kernels/gemm.js';
 import type { Activation } from '../../../../kernels/activation.js';
 import type { GemmParams } from '../../../ops/matmul-ops.js';
 import { defineCpuKernel, type CpuPrepareContext, type CpuTensor } from '../kernel-def.js';
 import { EDGERUN_DOMAIN } from '../../../ops/fused-activation.js';
+import { alternativeGemm } from './sparse-gemm.js';
 
 function f32(ctx: CpuPrepareContext<unknown>, t: CpuTensor, what: string): void {
   if (t.dtype !== 'float32') throw ctx.error('DTypeMismatch', `${what} is ${t.dtype}; the CPU backend runs Gemm/MatMul in float32`);
@@ -33,8 +36,10 @@ function prepareGemm(ctx: CpuPrepareContext<GemmParams>): () => void {
   const bias = columnBias(c, N, p.beta);
   const act: Activation = p.activation;
   const rt = ctx.rt;
+  // The sparse and codebook kernels take a per-column bias only (no beta·C written into Y first).
+  const alternative = b.value && bias !== null ? alternativeGemm(ctx, { w: b.value.data as Float32Array, K, N, transB: p.transB }, M, { alpha: p.alpha, bias: bias ?? undefined, act }) : null;
   const pack = (bData: Float32Array) => packGemmF32(rt, bData, K, N, { transB: p.transB, alpha: p.alpha, bias: bias ?? undefined });
-  const constantB = b.value ? ctx.keep('packedB', () => pack(b.value!.data as Float32Array), (w) => w.free()) : null;
+  const constantB = b.value && !alternative ? ctx.keep('packedB', () => pack(b.value!.data as Float32Array), (w) => w.free()) : null;
   const addC = bias === null; // C varies by row or is computed at run time: write beta·C into Y first
   return () => {
     const arena = rt.arena;
@@ -46,6 +51,14 @@ function prepareGemm(ctx: CpuPrepareContext<GemmParams>): () => void {
       const dst = arena.f32(scratch, M * K);
       for (let k = 0; k < K; k++) for (let m = 0; m < M; m++) dst[m * K + k] = src[k * M + m];
       aPtr = scratch;
+    }
+    if (alternative) {
+      try {
+        alternative.run(M, aPtr, y.ptr);
+      } finally {
+        if (scratch) arena.free(scratch);
+      }
+      return;
     }
     const packed: PackedGemmF32 = constantB ?? pack(ctx.view(b) as Float32Array);
     try {
@@ -88,6 +101,8 @@ defineCpuKernel({
     if (bd.length === 2) {
       // One GEMM over every row of A: the batch dims of A just add rows.
       const rows = a.size / K;
+      const alternative = b.value ? alternativeGemm(ctx, { w: b.value.data as Float32Array, K, N, transB: false }, rows, {}) : null;
+      if (alternative) return () => alternative.run(rows, a.ptr, y.ptr);
       const packed = b.value
         ? ctx.keep('packedB', () => packGemmF32(rt, b.value!.data as Float32Array, K, N), (w) => w.free())
         : null;
