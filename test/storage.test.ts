@@ -93,7 +93,7 @@ test('every form decodes bit-exactly: random shapes, per tensor and per channel,
   const [w] = b.node('DequantizeLinear', [b.constant(new Tensor('int8', q, [40, 9]), 'wq'), b.constant(new Tensor('float32', [0.01], []), 's')]);
   b.output(b.gemm(x, w, undefined, { transB: 1 }), 'y');
   const { bytes, weights } = saveModelWithReport(b.build(), { codebook: true });
-  assert.is(weights[0].form, 'codebook+mask');
+  assert.is(weights[0].form, 'codebook+rice-huffman');
   assert.ok(weights[0].bytes < 40 * 9 / 2, `${weights[0].bytes} B for 360 int8 weights, 70 % zero`);
   assert.equal([...(weightOf(decompress(importModel(bytes)), 'wq').data as Int8Array)], [...q]);
 });
@@ -123,7 +123,7 @@ for (const [model, g] of [['digits_mlp', mlp], ['digits_lenet', lenet]] as const
     const { bytes, weights } = saveModelWithReport(clustered, { codebook: true, sparse: true });
     const loaded = importModel(bytes);
     assert.ok(loaded.nodes.some((n) => n.op === 'CodebookDecode' && n.domain === 'ai.edgerun'));
-    assert.ok(weights.some((w) => w.form === 'codebook+mask'), weights.map((w) => w.form).join());
+    assert.ok(weights.some((w) => w.form === 'codebook+rice-huffman'), weights.map((w) => w.form).join());
     const stored = weights.reduce((s, w) => s + w.bytes, 0);
     const dense = weights.reduce((s, w) => s + w.denseBytes, 0);
     assert.ok(stored * 10 < dense, `${stored} B stored for ${dense} B of float32`);

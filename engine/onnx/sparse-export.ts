@@ -6,17 +6,22 @@
 //   codebook       ai.edgerun.CodebookDecode(codebook, indices): ≤ 256 distinct values per tensor
 //                  (or per channel), each element a 2/4/8-bit index;
 //   codebook+mask  CodebookDecode(codebook, indices, mask): one bit per element says "nonzero",
-//                  indices only for the nonzero elements (pruned AND clustered weights).
+//                  indices only for the nonzero elements (pruned AND clustered weights);
+//   codebook+huffman, codebook+rice-huffman
+//                  CodebookDecode(codebook, stream) with coding = "rice-huffman": the indices
+//                  Huffman-coded, and (+rice) the positions of the nonzeros as Rice-coded zero
+//                  runs — Deep Compression's entropy-coding stage (engine/compress/entropy.ts).
 // The smallest eligible form wins; a form is eligible only when it is smaller than dense (or,
 // for sparse, when the zero fraction reaches a threshold the caller set). Values are compared
 // by bit pattern, so −0, NaN payloads and every float survive the round trip exactly.
 // See docs/compressed-format.md.
 import { EdgeRunError } from '../errors.js';
 import { Graph, Node, Value, type Attribute } from '../graph/ir.js';
-import { CODEBOOK_DECODE, indexBytes } from '../ops/codebook-ops.js';
+import { CODEBOOK_DECODE, indexBytes, type CodebookCoding } from '../ops/codebook-ops.js';
 import { EDGERUN_DOMAIN } from '../ops/fused-activation.js';
 import { DTYPE_ARRAY, DTYPE_BYTES, Tensor, type DType, type TypedData } from '../tensor.js';
 import { packIndices, type IndexBits } from '../compress/codebook.js';
+import { encodeEntropyStream } from '../compress/entropy.js';
 import { onnx } from './proto.js';
 import { tensorToProto } from './tensor-proto.js';
 
@@ -30,7 +35,7 @@ export interface CompactOptions {
   codebook?: boolean;
 }
 
-export type StorageForm = 'dense' | 'sparse' | 'codebook' | 'codebook+mask';
+export type StorageForm = 'dense' | 'sparse' | 'codebook' | 'codebook+mask' | 'codebook+huffman' | 'codebook+rice-huffman';
 
 export interface StoredWeight {
   name: string;
@@ -119,7 +124,10 @@ interface CodebookPlan {
   masked: boolean;
   entries: number;
   bits: IndexBits;
+  coding: CodebookCoding;
   bytes: number;
+  /** The encoding, when planning had to make it to know its size. */
+  encoded?: EncodedCodebook;
 }
 
 /** Distinct keys per channel (capped at 257), with or without the zeros. */
@@ -145,6 +153,9 @@ function bitsFor(entries: number): IndexBits | null {
 function planCodebook(t: Tensor, keys: ArrayLike<number>, axes: Set<number>, zeros: number): CodebookPlan | null {
   const width = DTYPE_BYTES[t.type];
   let best: CodebookPlan | null = null;
+  const consider = (plan: CodebookPlan) => {
+    if (!best || plan.bytes < best.bytes) best = plan;
+  };
   for (const axis of [null, ...axes]) {
     const channels = axis === null ? 1 : t.dims[axis];
     for (const masked of zeros > 0 ? [false, true] : [false]) {
@@ -152,15 +163,43 @@ function planCodebook(t: Tensor, keys: ArrayLike<number>, axes: Set<number>, zer
       const bits = bitsFor(entries);
       if (!bits) continue;
       const stored = masked ? t.size - zeros : t.size;
-      const bytes = channels * entries * width + indexBytes(stored, bits) + (masked ? Math.ceil(t.size / 8) : 0);
-      if (!best || bytes < best.bytes) best = { axis, masked, entries, bits, bytes };
+      const shape = { axis, masked, entries, bits };
+      consider({ ...shape, coding: 'packed', bytes: channels * entries * width + indexBytes(stored, bits) + (masked ? Math.ceil(t.size / 8) : 0) });
+      // The entropy-coded size depends on the index statistics: encode to know it exactly.
+      const encoded = encodeCodebook(t, { ...shape, coding: 'rice-huffman' });
+      consider({ ...shape, coding: 'rice-huffman', bytes: channels * entries * width + encoded.indices.length, encoded });
     }
   }
   return best;
 }
 
-/** The codebook (sorted per channel), packed indices and optional mask of `t` under `plan`. */
-export function encodeCodebook(t: Tensor, plan: { axis: number | null; masked: boolean; entries: number; bits: IndexBits }): { codebook: Tensor; indices: Uint8Array; mask: Uint8Array | null } {
+interface EncodedCodebook {
+  codebook: Tensor;
+  /** Packed indices, or the rice-huffman stream. */
+  indices: Uint8Array;
+  mask: Uint8Array | null;
+}
+
+/**
+ * The codebook (sorted per channel) of `t` under `plan`, and its indices: packed (with the mask of
+ * stored elements when masked), or entropy-coded (the stream holds the positions when masked).
+ */
+export function encodeCodebook(t: Tensor, plan: { axis: number | null; masked: boolean; entries: number; bits: IndexBits; coding: CodebookCoding }): EncodedCodebook {
+  const { codebook, index, positions } = assignIndices(t, plan);
+  if (plan.coding === 'rice-huffman') return { codebook, indices: encodeEntropyStream(t.size, plan.entries, { positions, symbols: index }), mask: null };
+  let mask: Uint8Array | null = null;
+  if (positions) {
+    mask = new Uint8Array(Math.ceil(t.size / 8));
+    for (const i of positions) mask[i >> 3] |= 1 << (i & 7);
+  }
+  return { codebook, indices: packIndices(index, plan.bits), mask };
+}
+
+/**
+ * The codebook of `t` (entries sorted by value per channel) and the codebook index of each stored
+ * element: every element, or — masked — the nonzero ones, whose positions are listed.
+ */
+function assignIndices(t: Tensor, plan: { axis: number | null; masked: boolean; entries: number }): { codebook: Tensor; index: Uint8Array; positions: Uint32Array | null } {
   const keys = keysOf(t);
   const data = t.data as TypedData as Float32Array;
   const channels = plan.axis === null ? 1 : t.dims[plan.axis];
@@ -169,8 +208,10 @@ export function encodeCodebook(t: Tensor, plan: { axis: number | null; masked: b
   const chOf = (i: number) => (plan.axis === null ? 0 : Math.floor(i / inner) % channels);
   // First element holding each key, per channel; entries sorted by value.
   const firsts = Array.from({ length: channels }, () => new Map<number, number>());
+  let stored = 0;
   for (let i = 0; i < t.size; i++) {
     if (plan.masked && keys[i] === 0) continue;
+    stored++;
     const m = firsts[chOf(i)];
     if (!m.has(keys[i])) m.set(keys[i], i);
   }
@@ -187,17 +228,15 @@ export function encodeCodebook(t: Tensor, plan: { axis: number | null; masked: b
     for (let j = order.length; j < plan.entries; j++) book[ch * plan.entries + j] = order.length ? data[order[0][1]] : 0;
     return index;
   });
-  const idx: number[] = [];
-  const mask = plan.masked ? new Uint8Array(Math.ceil(t.size / 8)) : null;
-  for (let i = 0; i < t.size; i++) {
-    if (mask) {
-      if (keys[i] === 0) continue;
-      mask[i >> 3] |= 1 << (i & 7);
-    }
-    idx.push(lookup[chOf(i)].get(keys[i])!);
+  const index = new Uint8Array(stored);
+  const positions = plan.masked ? new Uint32Array(stored) : null;
+  for (let i = 0, k = 0; i < t.size; i++) {
+    if (plan.masked && keys[i] === 0) continue;
+    if (positions) positions[k] = i;
+    index[k++] = lookup[chOf(i)].get(keys[i])!;
   }
   const codebook = new Tensor(t.type, book as TypedData, plan.axis === null ? [plan.entries] : [channels, plan.entries]);
-  return { codebook, indices: packIndices(idx, plan.bits), mask };
+  return { codebook, index, positions };
 }
 
 function numeric(t: Tensor, v: number): number {
@@ -238,7 +277,7 @@ export function compactGraph(graph: Graph, opts: CompactOptions): CompactResult 
     const plan = opts.codebook && !small ? planCodebook(t, keys, axes, zeros) : null;
     const planOk = plan !== null && plan.bytes < denseBytes;
     if (planOk && (!sparseOk || plan.bytes < sparseBytes)) {
-      const { codebook, indices, mask } = encodeCodebook(t, plan);
+      const { codebook, indices, mask } = plan.encoded ?? encodeCodebook(t, plan);
       const constant = (suffix: string, x: Tensor) => {
         const c = new Value(fresh(`${v.name}_${suffix}`), x.type, [...x.dims]);
         c.constant = x;
@@ -251,6 +290,7 @@ export function compactGraph(graph: Graph, opts: CompactOptions): CompactResult 
         ['bits', { type: 'int', value: plan.bits }],
       ]);
       if (plan.axis !== null) attrs.set('axis', { type: 'int', value: plan.axis });
+      if (plan.coding !== 'packed') attrs.set('coding', { type: 'string', value: plan.coding });
       const node = new Node(CODEBOOK_DECODE, fresh(`${v.name}_${CODEBOOK_DECODE}`), inputs, [v], attrs, EDGERUN_DOMAIN);
       v.constant = null;
       v.producer = node;
@@ -258,7 +298,7 @@ export function compactGraph(graph: Graph, opts: CompactOptions): CompactResult 
       v.shape = [...t.dims];
       decoders.push(node);
       const parts = inputs.map((c) => bytesOf(c.constant!));
-      Object.assign(record, { form: plan.masked ? 'codebook+mask' : 'codebook', bytes: plan.bytes, entries: plan.entries, bits: plan.bits, axis: plan.axis, parts });
+      Object.assign(record, { form: formOf(plan), bytes: plan.bytes, entries: plan.entries, bits: plan.bits, axis: plan.axis, parts });
     } else if (sparseOk) {
       sparse.add(v.name);
       const p = sparseTensorProto(t, v.name);
@@ -269,6 +309,11 @@ export function compactGraph(graph: Graph, opts: CompactOptions): CompactResult 
   g.nodes = [...decoders, ...g.nodes];
   if (decoders.length && !g.opsets.some((o) => o.domain === EDGERUN_DOMAIN)) g.opsets = [...g.opsets, { domain: EDGERUN_DOMAIN, version: 1 }];
   return { graph: g, sparse, weights };
+}
+
+function formOf(plan: CodebookPlan): StorageForm {
+  if (plan.coding === 'rice-huffman') return plan.masked ? 'codebook+rice-huffman' : 'codebook+huffman';
+  return plan.masked ? 'codebook+mask' : 'codebook';
 }
 
 function bytesOf(t: Tensor): Uint8Array {

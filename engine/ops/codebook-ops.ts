@@ -2,11 +2,16 @@
 // indices, decoded to the dense tensor the next node reads. The layout is docs/compressed-format.md:
 //   inputs   codebook  T      [C] per tensor, or [channels, C] with `axis`
 //            indices   uint8  packed `bits`-bit indices, element i at bit (i·bits) of the byte
-//                             string, LSB first (engine/compress/codebook.ts packIndices)
+//                             string, LSB first (engine/compress/codebook.ts packIndices);
+//                             with coding = "rice-huffman" an entropy-coded stream instead: the
+//                             positions of the stored elements as Golomb-Rice coded zero runs and
+//                             their indices as canonical Huffman codes (engine/compress/entropy.ts)
 //            mask      uint8  optional: ⌈size/8⌉ bytes, bit i (byte i>>3, bit i&7) set = element i
-//                             is stored; unset elements are 0 and have no index (pruned weights)
+//                             is stored; unset elements are 0 and have no index (pruned weights);
+//                             not with rice-huffman (the stream holds the positions)
 //            scale     float  optional (T = int8 only): scalar or [channels]; output = value · scale
-//   attrs    shape (ints, the output shape), bits (2 | 4 | 8), axis (int; per-channel codebooks)
+//   attrs    shape (ints, the output shape), bits (2 | 4 | 8), axis (int; per-channel codebooks),
+//            coding (string: "packed", the default, or "rice-huffman")
 //   output   T (float32 with a scale) of `shape`
 // Values of the stored indices are checked against C when decoding (the CPU kernel): constant
 // folding decodes at load, so a bad file fails when a session is created.
@@ -16,6 +21,8 @@ import { defineOp, type OpContext, type ValueInfo } from './registry.js';
 
 export const CODEBOOK_DECODE = 'CodebookDecode';
 export const CODEBOOK_TYPES: readonly DType[] = ['float32', 'float16', 'int8', 'uint8'];
+export const CODINGS = ['packed', 'rice-huffman'] as const;
+export type CodebookCoding = (typeof CODINGS)[number];
 
 export interface CodebookDecodeParams {
   shape: number[];
@@ -23,6 +30,8 @@ export interface CodebookDecodeParams {
   /** Normalized output axis of a per-channel codebook; null per tensor. */
   axis: number | null;
   size: number;
+  /** How input 1 holds the indices: packed `bits`-bit fields, or an entropy-coded stream. */
+  coding: CodebookCoding;
 }
 
 function params(ctx: OpContext): CodebookDecodeParams {
@@ -38,7 +47,9 @@ function params(ctx: OpContext): CodebookDecodeParams {
     if (!Number.isInteger(a) || a < -shape.length || a >= shape.length) throw ctx.error('InvalidModel', `attribute axis = ${a} is out of range for the output rank ${shape.length}`);
     axis = a < 0 ? a + shape.length : a;
   }
-  return { shape, bits, axis, size };
+  const coding = ctx.node.string('coding', 'packed');
+  if (!(CODINGS as readonly string[]).includes(coding)) throw ctx.error('InvalidModel', `attribute coding = '${coding}' must be ${CODINGS.map((c) => `'${c}'`).join(' or ')}`);
+  return { shape, bits, axis, size, coding: coding as CodebookCoding };
 }
 
 /** Bytes that hold `count` indices of `bits` bits. */
@@ -80,6 +91,7 @@ defineOp<CodebookDecodeParams>({
     ctx.expectDType(codebook, CODEBOOK_TYPES, 'input 0');
     ctx.expectDType(indices, ['uint8'], 'input 1');
     if (mask) ctx.expectDType(mask, ['uint8'], 'input 2');
+    if (mask && p.coding === 'rice-huffman') throw ctx.error('InvalidModel', `a mask (input 2) does not go with coding = 'rice-huffman': the stream (input 1) holds the positions`);
     if (scale) {
       ctx.expectDType(scale, ['float32'], 'input 3');
       if (codebook.dtype !== 'int8') throw ctx.error('DTypeMismatch', `a scale (input 3) goes with an int8 codebook, not ${codebook.dtype}`);
@@ -106,7 +118,8 @@ defineOp<CodebookDecodeParams>({
     }
     const count = mask ? (mask.value ? storedCount(p, mask.value.data as Uint8Array) : null) : p.size;
     const have = knownLength(indices);
-    if (count !== null && have !== null && have !== indexBytes(count, p.bits)) {
+    // An entropy-coded stream has no fixed length: the decoder checks it ends exactly at its last byte.
+    if (p.coding === 'packed' && count !== null && have !== null && have !== indexBytes(count, p.bits)) {
       throw ctx.error('ShapeMismatch', `indices hold ${have} bytes; ${count} ${p.bits}-bit indices (${mask ? 'the set bits of the mask' : `output shape [${p.shape.join(', ')}]`}) need ${indexBytes(count, p.bits)}`);
     }
     return [{ dtype: scale ? 'float32' : codebook.dtype, shape: [...p.shape], value: null }];
