@@ -58,51 +58,61 @@ export function canonicalCodes(lengths: readonly number[]): number[] {
   return lengths.map((l) => (l > 0 ? next[l]++ : -1));
 }
 
+/** `code`'s `n` bits in stream order: its first (most significant) bit at bit 0. */
+export function streamOrder(code: number, n: number): number {
+  let out = 0;
+  for (let t = 0; t < n; t++) out |= ((code >> (n - 1 - t)) & 1) << t;
+  return out;
+}
+
 /** A decoder for one length table; construction rejects tables that are not a valid code. */
 export class HuffmanDecoder {
-  /** Symbols in code order (by length, then symbol). */
-  private readonly sorted: number[];
-  private readonly perLength: number[];
+  /**
+   * Indexed by the next `longest` stream bits (first bit least significant): (length << 16) | symbol
+   * of the code they start with. A complete code fills every entry.
+   */
+  private readonly table: Uint32Array;
+  private readonly longest: number;
   /** The only symbol of a one-symbol code (read in 0 bits), else −1. */
-  private readonly single: number;
+  private readonly single: number = -1;
   readonly symbols: number;
 
   constructor(lengths: readonly number[], reader: BitReader) {
-    this.perLength = new Array<number>(MAX_CODE_LENGTH + 1).fill(0);
     let kraft = 0; // Σ 2^(15 − length): 2^15 for a complete code
-    for (const l of lengths) {
-      if (l === 0) continue;
-      this.perLength[l]++;
+    const used: number[] = [];
+    lengths.forEach((l, s) => {
+      if (l === 0) return;
+      used.push(s);
       kraft += 2 ** (MAX_CODE_LENGTH - l);
-    }
-    this.sorted = lengths.map((l, s) => [l, s]).filter(([l]) => l > 0).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map(([, s]) => s);
-    this.symbols = this.sorted.length;
-    this.single = -1;
-    if (this.symbols === 1) {
-      const s = this.sorted[0];
+    });
+    this.symbols = used.length;
+    this.longest = Math.max(0, ...lengths);
+    this.table = new Uint32Array(0);
+    if (used.length === 1) {
+      const s = used[0];
       if (lengths[s] !== 1) throw reader.fail(`gives its only symbol ${s} the code length ${lengths[s]}; a one-symbol code has length 1 (and 0 bits per element)`);
       this.single = s;
-    } else if (this.symbols > 1 && kraft !== 2 ** MAX_CODE_LENGTH) {
+      return;
+    }
+    if (used.length === 0) return;
+    if (kraft !== 2 ** MAX_CODE_LENGTH) {
       const sum = kraft / 2 ** MAX_CODE_LENGTH;
       throw reader.fail(`has code lengths [${lengths.join(', ')}] that are ${sum > 1 ? 'over-subscribed' : 'incomplete'} (Σ 2^−length = ${sum}, must be 1)`);
     }
+    this.table = new Uint32Array(1 << this.longest);
+    const codes = canonicalCodes(lengths);
+    for (const s of used) {
+      const l = lengths[s];
+      for (let v = streamOrder(codes[s], l); v < this.table.length; v += 1 << l) this.table[v] = (l << 16) | s;
+    }
   }
 
-  /** The next symbol from `r` (a complete code always finds one within 15 bits). */
-  read(r: BitReader, what: string): number {
+  /** The next symbol from `r`. */
+  read(r: BitReader): number {
     if (this.single >= 0) return this.single;
-    if (this.symbols === 0) throw r.fail(`has no code lengths but must code ${what}`);
-    let code = 0;
-    let first = 0; // first code of the current length
-    let index = 0; // position of that code's symbol in `sorted`
-    for (let l = 1; l <= MAX_CODE_LENGTH; l++) {
-      code |= r.get(what);
-      const count = this.perLength[l];
-      if (code - first < count) return this.sorted[index + code - first];
-      index += count;
-      first = (first + count) << 1;
-      code <<= 1;
-    }
-    throw r.fail(`holds no valid code for ${what}`); // unreachable for a complete code
+    if (this.symbols === 0) throw r.fail(`has no code lengths but must code ${r.what} ${r.item}`);
+    const entry = this.table[r.peek(this.longest)];
+    r.skip(entry >>> 16); // throws when the code runs past the end of the stream
+    return entry & 0xffff;
   }
 }

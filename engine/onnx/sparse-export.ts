@@ -17,11 +17,11 @@
 // See docs/compressed-format.md.
 import { EdgeRunError } from '../errors.js';
 import { Graph, Node, Value, type Attribute } from '../graph/ir.js';
-import { CODEBOOK_DECODE, indexBytes, type CodebookCoding } from '../ops/codebook-ops.js';
+import { CODEBOOK_DECODE } from '../ops/codebook-ops.js';
 import { EDGERUN_DOMAIN } from '../ops/fused-activation.js';
 import { DTYPE_ARRAY, DTYPE_BYTES, Tensor, type DType, type TypedData } from '../tensor.js';
-import { packIndices, type IndexBits } from '../compress/codebook.js';
-import { encodeEntropyStream } from '../compress/entropy.js';
+import type { IndexBits } from '../compress/codebook.js';
+import { encodeCodebook, keysOf, planCodebook, type CodebookPlan } from './codebook-forms.js';
 import { onnx } from './proto.js';
 import { tensorToProto } from './tensor-proto.js';
 
@@ -112,137 +112,6 @@ function outputAxis(n: Node, rank: number): number | null {
   return null;
 }
 
-/** Comparable keys: the bit patterns of floats, the values of integers; key 0 ⇔ the element is +0 / 0. */
-function keysOf(t: Tensor): ArrayLike<number> {
-  const d = t.data as TypedData;
-  if (t.type === 'float32') return new Uint32Array(d.buffer, d.byteOffset, t.size);
-  return d as ArrayLike<number>;
-}
-
-interface CodebookPlan {
-  axis: number | null;
-  masked: boolean;
-  entries: number;
-  bits: IndexBits;
-  coding: CodebookCoding;
-  bytes: number;
-  /** The encoding, when planning had to make it to know its size. */
-  encoded?: EncodedCodebook;
-}
-
-/** Distinct keys per channel (capped at 257), with or without the zeros. */
-function distinctPerChannel(keys: ArrayLike<number>, dims: readonly number[], axis: number | null, skipZero: boolean): number {
-  const channels = axis === null ? 1 : dims[axis];
-  let inner = 1;
-  if (axis !== null) for (let d = axis + 1; d < dims.length; d++) inner *= dims[d];
-  const sets = Array.from({ length: channels }, () => new Set<number>());
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i];
-    if (skipZero && k === 0) continue;
-    const s = sets[axis === null ? 0 : Math.floor(i / inner) % channels];
-    s.add(k);
-    if (s.size > 256) return 257;
-  }
-  return Math.max(1, ...sets.map((s) => s.size));
-}
-
-function bitsFor(entries: number): IndexBits | null {
-  return entries <= 4 ? 2 : entries <= 16 ? 4 : entries <= 256 ? 8 : null;
-}
-
-function planCodebook(t: Tensor, keys: ArrayLike<number>, axes: Set<number>, zeros: number): CodebookPlan | null {
-  const width = DTYPE_BYTES[t.type];
-  let best: CodebookPlan | null = null;
-  const consider = (plan: CodebookPlan) => {
-    if (!best || plan.bytes < best.bytes) best = plan;
-  };
-  for (const axis of [null, ...axes]) {
-    const channels = axis === null ? 1 : t.dims[axis];
-    for (const masked of zeros > 0 ? [false, true] : [false]) {
-      const entries = distinctPerChannel(keys, t.dims, axis, masked);
-      const bits = bitsFor(entries);
-      if (!bits) continue;
-      const stored = masked ? t.size - zeros : t.size;
-      const shape = { axis, masked, entries, bits };
-      consider({ ...shape, coding: 'packed', bytes: channels * entries * width + indexBytes(stored, bits) + (masked ? Math.ceil(t.size / 8) : 0) });
-      // The entropy-coded size depends on the index statistics: encode to know it exactly.
-      const encoded = encodeCodebook(t, { ...shape, coding: 'rice-huffman' });
-      consider({ ...shape, coding: 'rice-huffman', bytes: channels * entries * width + encoded.indices.length, encoded });
-    }
-  }
-  return best;
-}
-
-interface EncodedCodebook {
-  codebook: Tensor;
-  /** Packed indices, or the rice-huffman stream. */
-  indices: Uint8Array;
-  mask: Uint8Array | null;
-}
-
-/**
- * The codebook (sorted per channel) of `t` under `plan`, and its indices: packed (with the mask of
- * stored elements when masked), or entropy-coded (the stream holds the positions when masked).
- */
-export function encodeCodebook(t: Tensor, plan: { axis: number | null; masked: boolean; entries: number; bits: IndexBits; coding: CodebookCoding }): EncodedCodebook {
-  const { codebook, index, positions } = assignIndices(t, plan);
-  if (plan.coding === 'rice-huffman') return { codebook, indices: encodeEntropyStream(t.size, plan.entries, { positions, symbols: index }), mask: null };
-  let mask: Uint8Array | null = null;
-  if (positions) {
-    mask = new Uint8Array(Math.ceil(t.size / 8));
-    for (const i of positions) mask[i >> 3] |= 1 << (i & 7);
-  }
-  return { codebook, indices: packIndices(index, plan.bits), mask };
-}
-
-/**
- * The codebook of `t` (entries sorted by value per channel) and the codebook index of each stored
- * element: every element, or — masked — the nonzero ones, whose positions are listed.
- */
-function assignIndices(t: Tensor, plan: { axis: number | null; masked: boolean; entries: number }): { codebook: Tensor; index: Uint8Array; positions: Uint32Array | null } {
-  const keys = keysOf(t);
-  const data = t.data as TypedData as Float32Array;
-  const channels = plan.axis === null ? 1 : t.dims[plan.axis];
-  let inner = 1;
-  if (plan.axis !== null) for (let d = plan.axis + 1; d < t.dims.length; d++) inner *= t.dims[d];
-  const chOf = (i: number) => (plan.axis === null ? 0 : Math.floor(i / inner) % channels);
-  // First element holding each key, per channel; entries sorted by value.
-  const firsts = Array.from({ length: channels }, () => new Map<number, number>());
-  let stored = 0;
-  for (let i = 0; i < t.size; i++) {
-    if (plan.masked && keys[i] === 0) continue;
-    stored++;
-    const m = firsts[chOf(i)];
-    if (!m.has(keys[i])) m.set(keys[i], i);
-  }
-  const Ctor = DTYPE_ARRAY[t.type as 'float32'];
-  const book = new Ctor(channels * plan.entries);
-  const lookup = firsts.map((m, ch) => {
-    const order = [...m].sort((a, b) => numeric(t, data[a[1]]) - numeric(t, data[b[1]]));
-    const index = new Map<number, number>();
-    order.forEach(([key, at], j) => {
-      index.set(key, j);
-      book[ch * plan.entries + j] = data[at];
-    });
-    // Unused entries of a channel with fewer values repeat its first (any value would do).
-    for (let j = order.length; j < plan.entries; j++) book[ch * plan.entries + j] = order.length ? data[order[0][1]] : 0;
-    return index;
-  });
-  const index = new Uint8Array(stored);
-  const positions = plan.masked ? new Uint32Array(stored) : null;
-  for (let i = 0, k = 0; i < t.size; i++) {
-    if (plan.masked && keys[i] === 0) continue;
-    if (positions) positions[k] = i;
-    index[k++] = lookup[chOf(i)].get(keys[i])!;
-  }
-  const codebook = new Tensor(t.type, book as TypedData, plan.axis === null ? [plan.entries] : [channels, plan.entries]);
-  return { codebook, index, positions };
-}
-
-function numeric(t: Tensor, v: number): number {
-  return t.type === 'float16' ? v : Number.isNaN(v) ? Infinity : v;
-}
-
 /**
  * A clone of `graph` whose weights are stored in the smallest eligible form: codebook forms become
  * CodebookDecode nodes (the weight Value is their output, so readers are untouched); sparse ones
@@ -277,7 +146,7 @@ export function compactGraph(graph: Graph, opts: CompactOptions): CompactResult 
     const plan = opts.codebook && !small ? planCodebook(t, keys, axes, zeros) : null;
     const planOk = plan !== null && plan.bytes < denseBytes;
     if (planOk && (!sparseOk || plan.bytes < sparseBytes)) {
-      const { codebook, indices, mask } = plan.encoded ?? encodeCodebook(t, plan);
+      const { codebook, indices, mask } = encodeCodebook(t, plan);
       const constant = (suffix: string, x: Tensor) => {
         const c = new Value(fresh(`${v.name}_${suffix}`), x.type, [...x.dims]);
         c.constant = x;
