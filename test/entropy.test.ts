@@ -289,6 +289,39 @@ test('mutated streams: an EdgeRunError or a tensor of codebook values, never ano
   assert.ok(errors > 1000 && Date.now() - started < 10_000, `${errors} errors, ${decoded} decoded in ${Date.now() - started} ms`);
 });
 
+test('mutated streams inside a saved model file: session creation fails with an EdgeRunError naming the node, or runs', () => {
+  const w = randomTensor('float32', [64, 40], 0.8, 15, null);
+  const { bytes, weights } = saveModelWithReport(gemmOf(w), { codebook: true });
+  assert.is(weights[0].form, 'codebook+rice-huffman');
+  const stream = weights[0].parts[1];
+  const at = findBytes(bytes, stream);
+  assert.ok(at > 0, 'the stream is stored verbatim in the file');
+  const node = importModel(bytes).nodes.find((n) => n.op === 'CodebookDecode')!.name;
+  const x = new Tensor('float32', randomF32(rand, 80), [2, 40]);
+  let errors = 0;
+  for (let m = 0; m < 150; m++) {
+    const file = bytes.slice();
+    const flips = randomInt(rand, 1, 3);
+    for (let f = 0; f < flips; f++) file[at + randomInt(rand, 0, stream.length - 1)] ^= 1 << randomInt(rand, 0, 7);
+    try {
+      const y = InferenceSession.createSync(file).runSync({ x }).y;
+      assert.equal(y.dims, [2, 64]);
+    } catch (e) {
+      if (!(e instanceof EdgeRunError) || e.code !== 'InvalidModel' || !e.message.includes(`CodebookDecode '${node}': input 1 (rice-huffman stream)`)) throw e;
+      errors++;
+    }
+  }
+  assert.ok(errors > 75, `${errors} of 150 mutations detected`);
+});
+
+function findBytes(haystack: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
 function mutate(stream: Uint8Array): Uint8Array {
   const out = stream.slice();
   switch (randomInt(rand, 0, 4)) {
