@@ -22,6 +22,8 @@ export interface QConvQuantOptions {
   outputZeroPoint: number;
   outputDType?: QuantDType;
   act?: QuantActivation;
+  /** A clamp on the output's integer scale (e.g. a fused Relu/Clip), intersected with act's range. */
+  clamp?: [number, number];
 }
 
 export interface ConvQuant {
@@ -51,8 +53,20 @@ export function prepareConvQuant(weights: QArray, Cout: number, o: QConvQuantOpt
   checkZeroPoints(zw, wDType, `${where}: weightZeroPoints`);
   const bias = o.bias === undefined ? new Array(Cout).fill(0) : Array.from(checkInt32Array(o.bias, Cout, `${where}: bias`));
   const multipliers = scales.map((s, c) => quantizeMultiplier(convolutionMultiplier(o.inputScale, s, o.outputScale), `${where}: multiplier of output channel ${c}`));
-  const range = activationRange(o.act, { scale: o.outputScale, zeroPoint: o.outputZeroPoint }, outDType);
+  const range = narrowRange(activationRange(o.act, { scale: o.outputScale, zeroPoint: o.outputZeroPoint }, outDType), o.clamp, `${where}: clamp`);
   return { wDType, inDType, outDType, zw, bias, multipliers, range, inputZeroPoint: o.inputZeroPoint, outputZeroPoint: o.outputZeroPoint };
+}
+
+/** `range` ∩ `clamp` (integers); an empty intersection is refused. */
+export function narrowRange(range: [number, number], clamp: [number, number] | undefined, what: string): [number, number] {
+  if (clamp === undefined) return range;
+  if (!Array.isArray(clamp) || clamp.length !== 2 || !clamp.every((v) => Number.isInteger(v))) {
+    throw new EdgeRunError('InvalidArgument', `${what} must be two integers [lo, hi], got ${JSON.stringify(clamp)}`);
+  }
+  const lo = Math.max(range[0], clamp[0]);
+  const hi = Math.min(range[1], clamp[1]);
+  if (lo > hi) throw new EdgeRunError('InvalidArgument', `${what} [${clamp}] leaves nothing of the range [${range}]`);
+  return [lo, hi];
 }
 
 /** Per-row records (bias, multiplier, left, right) for `rows` channels, padding rows zero. */

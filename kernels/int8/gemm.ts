@@ -19,6 +19,7 @@ import {
   activationRange, checkScale, checkZeroPoint, convolutionMultiplier, fullyConnectedMultiplier, quantizeMultiplier,
   wasmOutputParams, writeLaneParams, LANE_PARAMS_WORDS, type QuantActivation, type QuantDType, type QuantizedMultiplier,
 } from './qparams.js';
+import { narrowRange } from './conv-params.js';
 
 const NR = 8;
 const OUT_I32 = 0;
@@ -42,6 +43,8 @@ export interface QGemmOptions {
   outputZeroPoint: number;
   outputDType?: QuantDType;
   act?: QuantActivation;
+  /** A clamp on the output's integer scale (e.g. a fused Relu/Clip), intersected with act's range. */
+  clamp?: [number, number];
   /**
    * How the real multiplier input·weight/output is formed: 'conv' (default; in double, as TFLite's
    * conv, depthwise and per-channel FullyConnected) or 'fullyConnected' (input·weight as a float32
@@ -158,7 +161,7 @@ export function packQGemm(rt: Runtime, weights: QArray, K: number, N: number, op
   if (rule !== 'conv' && rule !== 'fullyConnected') throw new EdgeRunError('InvalidArgument', `${where}: multiplierRule must be 'conv' or 'fullyConnected', got ${String(rule)}`);
   const real = rule === 'conv' ? convolutionMultiplier : fullyConnectedMultiplier;
   const multipliers = scales.map((s, n) => quantizeMultiplier(real(opts.inputScale, s, opts.outputScale), `${where}: multiplier of column ${n}`));
-  const range = activationRange(opts.act, { scale: opts.outputScale, zeroPoint: opts.outputZeroPoint }, outDType);
+  const range = narrowRange(activationRange(opts.act, { scale: opts.outputScale, zeroPoint: opts.outputZeroPoint }, outDType), opts.clamp, `${where}: clamp`);
   const u: Unpacked = { at: weightAccessor(w, K, N, opts.transB ?? false, zw), bias, multipliers };
   const { blocks, weightsPtr, scratchPtr } = pack(rt, K, N, u, where);
   return new PackedQGemm(rt, blocks, K, N, 'requant', weightsPtr, scratchPtr, opts.inputZeroPoint, inDType, opts.outputZeroPoint, outDType, range, multipliers);

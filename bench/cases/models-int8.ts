@@ -1,0 +1,95 @@
+// Quantized MobileNetV2 end to end: bench/models' MobileNetV2 (seeded weights, batch 1,
+// 3×224×224) quantized by edgerun's own quantizer (int8 QDQ, per-channel weights, percentile
+// calibration on CALIBRATION_IMAGES seeded random images). edgerun runs the quantized Graph
+// (fuse-qdq turns it into integer kernels); onnxruntime-web runs saveModel() of the SAME graph,
+// the standard QDQ file. Two rows, because the harness lists edgerun peers before
+// onnxruntime-web and the first peer decides `ratio`:
+//   `model mobilenet_v2 int8`           peer onnxruntime-web (the same QDQ file): ratio vs ORT,
+//                                       output checked against ORT's within OUTPUT_LSBS
+//   `model mobilenet_v2 int8 vs f32`    peer edgerun-f32 (edgerun's float32 MobileNetV2 on the
+//                                       same build, same input): ratio = the int8 speed-up
+import type { BenchCase } from '../case.js';
+import { seededFloats } from '../data.js';
+import { buildMobileNetV2, type BenchModel } from '../models/index.js';
+import { InferenceSession } from '../../engine/session.js';
+import { saveModel } from '../../engine/onnx/export.js';
+import { Tensor } from '../../engine/tensor.js';
+import type { Graph } from '../../engine/graph/ir.js';
+import { quantizeWithReport } from '../../engine/compress/quantize.js';
+import '../../engine/ops/all.js';
+import '../../engine/backends/cpu/ops/all.js';
+
+/** Seed of the input image, as bench/cases/models.ts (uniform in [-1, 1)). */
+const INPUT_SEED = 1;
+/** Calibration: this many seeded random images (seeds 100, 101, …), disjoint from the input's seed. */
+export const CALIBRATION_IMAGES = 4;
+/**
+ * edgerun requantizes the TFLite way (fixed-point multiplier, ties away from zero), onnxruntime
+ * in float (ties to even): each of the 50-odd layers may round a value 1 LSB apart, and those
+ * differences propagate. Allowed: OUTPUT_LSBS steps of the logits' quantization scale.
+ */
+export const OUTPUT_LSBS = 4;
+
+export interface QuantizedModel {
+  float: BenchModel;
+  int8: Graph;
+  /** Scale of the quantized logits (one LSB of the output). */
+  outputScale: number;
+}
+
+function inputOf(model: BenchModel): { dims: number[]; data: Float32Array } {
+  const dims = model.inputShape;
+  return { dims, data: seededFloats(dims.reduce((a, d) => a * d, 1), INPUT_SEED) };
+}
+
+export async function quantizeMobileNetV2(): Promise<QuantizedModel> {
+  const float = buildMobileNetV2();
+  const { dims } = inputOf(float);
+  const size = dims.reduce((a, d) => a * d, 1);
+  const calibration = Array.from({ length: CALIBRATION_IMAGES }, (_, i) => ({ [float.graph.inputs[0].name]: new Tensor('float32', seededFloats(size, 100 + i), dims) }));
+  const { graph, report } = await quantizeWithReport(float.graph, { mode: 'int8', calibration, progressBar: false });
+  const logits = float.graph.outputs[0].name;
+  const rec = report.activations.find((a) => a.tensor === logits);
+  if (!rec) throw new Error(`quantized MobileNetV2: no parameters for the output '${logits}'`);
+  return { float, int8: graph, outputScale: rec.scale };
+}
+
+/** edgerun on `graph`, float in and out. */
+function sessionRun(graph: Graph, model: BenchModel, rt: Parameters<BenchCase['edgerun']>[0]) {
+  const session = InferenceSession.createSync(graph, { runtime: rt });
+  const { dims, data } = inputOf(model);
+  const feeds = { [graph.inputs[0].name]: new Tensor('float32', data, dims) };
+  const out = graph.outputs[0].name;
+  let last: Record<string, Tensor> | null = null;
+  return {
+    run: () => {
+      last = session.runSync(feeds);
+    },
+    output: () => {
+      if (!last) throw new Error('output() before run()');
+      return Float32Array.from(last[out].data as Float32Array);
+    },
+    dispose: () => void session.release(),
+  };
+}
+
+function mobileNetV2Int8Cases(q: QuantizedModel): BenchCase[] {
+  const name = 'model mobilenet_v2 int8';
+  return [
+    {
+      name,
+      flops: 2 * q.float.macs,
+      tolerance: { rtol: 0, atol: OUTPUT_LSBS * q.outputScale * 1.0001 },
+      edgerun: (rt) => sessionRun(q.int8, q.float, rt),
+      onnx: () => ({ model: saveModel(q.int8), feeds: { [q.int8.inputs[0].name]: inputOf(q.float) } }),
+    },
+    {
+      name: `${name} vs f32`,
+      flops: 2 * q.float.macs,
+      edgerun: (rt) => sessionRun(q.int8, q.float, rt),
+      edgerunPeers: { 'edgerun-f32': (rt) => sessionRun(q.float.graph, q.float, rt) },
+    },
+  ];
+}
+
+export const cases: BenchCase[] = mobileNetV2Int8Cases(await quantizeMobileNetV2());

@@ -1,0 +1,131 @@
+// The ONNX (floating-point) quantization kernels: QuantizeLinear of float32, DequantizeLinear to
+// float32, and Add with float requantization (onnxruntime's QLinearAdd rule, edgerun's QAdd).
+// Unlike the TFLite kernels of this folder they round as ONNX does (half to even, through
+// float32), bit-exactly as the scalar twins below (wasm/i8-qdq.ts explains why SIMD and
+// TypeScript agree).
+import { EdgeRunError } from '../../engine/errors.js';
+import type { Runtime } from '../runtime.js';
+import { checkDType, qview } from './common.js';
+import { checkZeroPoint, dtypeRange, wasmOutputParams, type QuantDType, type QuantParams } from './qparams.js';
+
+const fr = Math.fround;
+
+/** Round half to even (numpy.rint). */
+function rint(v: number): number {
+  const f = Math.floor(v);
+  const d = v - f;
+  return d > 0.5 ? f + 1 : d < 0.5 ? f : f % 2 === 0 ? f : f + 1;
+}
+
+/** The scalar twin of one quantization: saturate(rint(fr(x / scale)) + zp) into [lo, hi]; NaN → zp. */
+export function quantizeValueRef(x: number, scale: number, zp: number, lo: number, hi: number): number {
+  const r = rint(fr(x / scale));
+  if (r !== r) return zp < lo ? lo : zp > hi ? hi : zp;
+  const q = r + zp;
+  return q < lo ? lo : q > hi ? hi : q;
+}
+
+/** A float32 scale > 0 (the kernels compute in float32: a scale float32 cannot hold would round). */
+function checkF32Scale(s: unknown, what: string): number {
+  if (typeof s !== 'number' || !(s > 0) || !Number.isFinite(s) || fr(s) !== s) {
+    throw new EdgeRunError('InvalidArgument', `${what} must be a positive finite float32 value, got ${String(s)}`);
+  }
+  return s;
+}
+
+function checkCount(n: number, where: string): void {
+  if (!Number.isInteger(n) || n < 0) throw new EdgeRunError('InvalidArgument', `${where}: n must be a non-negative integer, got ${n}`);
+}
+
+export interface QdqParams extends QuantParams {
+  dtype?: QuantDType;
+}
+
+function checkParams(p: QdqParams, where: string, what: string): QuantDType {
+  if (typeof p !== 'object' || p === null) throw new EdgeRunError('InvalidArgument', `${where}: ${what} needs { scale, zeroPoint }`);
+  const dtype = checkDType(p.dtype, `${where}: ${what}.dtype`);
+  checkF32Scale(p.scale, `${where}: ${what}.scale`);
+  checkZeroPoint(p.zeroPoint, dtype, `${where}: ${what}.zeroPoint`);
+  return dtype;
+}
+
+/** QuantizeLinear: n float32 at xPtr → n int8/uint8 at outPtr (arena byte addresses). */
+export function quantizeF32Ptr(rt: Runtime, n: number, xPtr: number, outPtr: number, p: QdqParams): void {
+  const where = 'quantizeF32Ptr';
+  checkCount(n, where);
+  const dtype = checkParams(p, where, 'params');
+  if (n === 0) return;
+  rt.arena.check(xPtr, n * 4, `${where}: x`);
+  rt.arena.check(outPtr, n, `${where}: out`);
+  const range = dtypeRange(dtype);
+  if (rt.wasm) {
+    const o = wasmOutputParams(p.zeroPoint, range, dtype);
+    rt.wasm.i8_quantize_f32(n, xPtr, outPtr, p.scale, o.zp, o.lo, o.hi, o.flip);
+    return;
+  }
+  const x = rt.arena.f32(xPtr, n);
+  const out = qview(rt, dtype, outPtr, n);
+  for (let i = 0; i < n; i++) out[i] = quantizeValueRef(x[i], p.scale, p.zeroPoint, range[0], range[1]);
+}
+
+/** DequantizeLinear: n int8/uint8 at qPtr → n float32 at outPtr. */
+export function dequantizeF32Ptr(rt: Runtime, n: number, qPtr: number, outPtr: number, p: QdqParams): void {
+  const where = 'dequantizeF32Ptr';
+  checkCount(n, where);
+  const dtype = checkParams(p, where, 'params');
+  if (n === 0) return;
+  rt.arena.check(qPtr, n, `${where}: q`);
+  rt.arena.check(outPtr, n * 4, `${where}: out`);
+  if (rt.wasm) {
+    rt.wasm.i8_dequantize_f32(n, qPtr, dtype === 'uint8' ? 1 : 0, outPtr, p.scale, p.zeroPoint);
+    return;
+  }
+  const q = qview(rt, dtype, qPtr, n);
+  const out = rt.arena.f32(outPtr, n);
+  for (let i = 0; i < n; i++) out[i] = fr((q[i] - p.zeroPoint) * p.scale);
+}
+
+export interface QAddF32Params {
+  a: QuantParams;
+  b: QuantParams;
+  out: QuantParams;
+  /** Of a, b and out. Default int8. */
+  dtype?: QuantDType;
+  /** Clamp range on the output's integer scale (a fused activation); default the dtype's. */
+  range?: [number, number];
+}
+
+/**
+ * out[i] = quantize(float(a[i] − za)·sa + float(b[i] − zb)·sb, sy, zy) (b[0] when bLength = 1),
+ * every step in float32, rounding half to even: onnxruntime's QLinearAdd.
+ */
+export function qaddF32RqPtr(rt: Runtime, n: number, aPtr: number, bPtr: number, bLength: number, outPtr: number, p: QAddF32Params): void {
+  const where = 'qaddF32RqPtr';
+  checkCount(n, where);
+  if (typeof p !== 'object' || p === null) throw new EdgeRunError('InvalidArgument', `${where}: quantization parameters are required`);
+  const dtype = checkDType(p.dtype, `${where}: dtype`);
+  for (const [k, q] of [['a', p.a], ['b', p.b], ['out', p.out]] as const) checkParams({ ...q, dtype }, where, k);
+  const [qlo, qhi] = dtypeRange(dtype);
+  const range = p.range ?? [qlo, qhi];
+  if (!(Number.isInteger(range[0]) && Number.isInteger(range[1]) && range[0] >= qlo && range[1] <= qhi && range[0] <= range[1])) {
+    throw new EdgeRunError('InvalidArgument', `${where}: range [${range}] is empty or outside ${dtype}`);
+  }
+  if (bLength !== n && bLength !== 1) throw new EdgeRunError('ShapeMismatch', `${where}: b has ${bLength} elements, expected ${n} or 1`);
+  if (n === 0) return;
+  rt.arena.check(aPtr, n, `${where}: a`);
+  rt.arena.check(bPtr, bLength, `${where}: b`);
+  rt.arena.check(outPtr, n, `${where}: out`);
+  const { a: qa, b: qb, out: qy } = p;
+  if (rt.wasm) {
+    const o = wasmOutputParams(qy.zeroPoint, range, dtype);
+    rt.wasm.i8_add_f32rq(n, aPtr, bPtr, bLength === 1 ? 0 : 1, outPtr, dtype === 'uint8' ? 1 : 0, qa.zeroPoint, qa.scale, qb.zeroPoint, qb.scale, qy.scale, o.zp, o.lo, o.hi, o.flip);
+    return;
+  }
+  const a = qview(rt, dtype, aPtr, n);
+  const b = qview(rt, dtype, bPtr, bLength);
+  const out = qview(rt, dtype, outPtr, n);
+  for (let i = 0; i < n; i++) {
+    const real = fr(fr((a[i] - qa.zeroPoint) * qa.scale) + fr((b[bLength === 1 ? 0 : i] - qb.zeroPoint) * qb.scale));
+    out[i] = quantizeValueRef(real, qy.scale, qy.zeroPoint, range[0], range[1]);
+  }
+}

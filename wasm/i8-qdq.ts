@@ -1,0 +1,108 @@
+// The ONNX-style (floating-point) quantization kernels, bit-exact with the TypeScript in
+// engine/backends/cpu/ops/quant-arith.ts and quant-fused.ts:
+//  - QuantizeLinear: q = saturate(round_half_even(x / scale) + zp), a float32 division;
+//  - DequantizeLinear: (float(q) − float(zp)) · scale in float32;
+//  - QAdd (onnxruntime's QLinearAdd rule): quantize(float(a − za)·sa + float(b − zb)·sb, sy, zy).
+// Every step is one IEEE float32 operation, which the TypeScript computes in double and rounds
+// once to float32 (Math.fround): for +, −, ×, ÷ of float32 operands that double rounding is
+// exact, so SIMD and TypeScript agree to the bit.
+// Integer outputs go through packClampI8 (uint8 as int8 shifted by 128 and flipped back).
+import { packClampI8 } from './lib/requant';
+
+/** Rounds half to even and converts: NaN → 0 (then + zp: the real 0), ±large saturates. */
+@inline
+function roundToInt(v: v128): v128 {
+  return i32x4.trunc_sat_f32x4_s(f32x4.nearest(v));
+}
+
+@inline
+function bytesToF32(p: usize, unsigned: bool, zp: v128): v128 {
+  const v = v128.load32_zero(p);
+  const w = unsigned ? i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v)) : i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(v));
+  return f32x4.convert_i32x4_s(i32x4.sub(w, zp));
+}
+
+@inline
+function byteAt(p: usize, unsigned: bool): i32 {
+  return unsigned ? <i32>load<u8>(p) : <i32>load<i8>(p);
+}
+
+@inline
+function clampOne(r: f32, zp: i32, lo: i32, hi: i32, flip: i32): u8 {
+  // Scalar twin of roundToInt + packClampI8 (saturating to int16 first, as the narrow does).
+  const s: f32 = nearest<f32>(r);
+  let v: i32 = s != s ? 0 : s > 32767 ? 32767 : s < -32768 ? -32768 : <i32>s;
+  v += zp;
+  v = v < lo ? lo : v > hi ? hi : v;
+  return <u8>(v ^ (flip != 0 ? 0x80 : 0));
+}
+
+/**
+ * out[i] = clamp(round_half_even(x[i] / scale) + zp): n float32 at x → n bytes at out. zp/lo/hi
+ * on the int8 scale (uint8: shifted down by 128, flip = 1).
+ */
+export function i8_quantize_f32(n: i32, x: usize, out: usize, scale: f32, zp: i32, lo: i32, hi: i32, flip: i32): void {
+  const vs = f32x4.splat(scale);
+  const vzp = i16x8.splat(<i16>zp), vlo = i8x16.splat(<i8>lo), vhi = i8x16.splat(<i8>hi);
+  const vflip = i8x16.splat(flip != 0 ? <i8>0x80 : 0);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const p = x + (<usize>i << 2);
+    const a = roundToInt(f32x4.div(v128.load(p), vs));
+    const b = roundToInt(f32x4.div(v128.load(p, 16), vs));
+    const c = roundToInt(f32x4.div(v128.load(p, 32), vs));
+    const d = roundToInt(f32x4.div(v128.load(p, 48), vs));
+    v128.store(out + <usize>i, packClampI8(a, b, c, d, vzp, vlo, vhi, vflip));
+  }
+  for (; i < n; i++) store<u8>(out + <usize>i, clampOne(load<f32>(x + (<usize>i << 2)) / scale, zp, lo, hi, flip));
+}
+
+/** out[i] = (float(q[i]) − float(zp)) · scale: n bytes at q → n float32 at out. */
+export function i8_dequantize_f32(n: i32, q: usize, unsignedIn: i32, out: usize, scale: f32, zp: i32): void {
+  const u = unsignedIn != 0;
+  const vz = i32x4.splat(zp), vs = f32x4.splat(scale);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(out + (<usize>i << 2), f32x4.mul(bytesToF32(q + <usize>i, u, vz), vs));
+  for (; i < n; i++) store<f32>(out + (<usize>i << 2), <f32>(byteAt(q + <usize>i, u) - zp) * scale);
+}
+
+/**
+ * QAdd with floating-point requantization: out = clamp(round_half_even((float(a − za)·sa +
+ * float(b − zb)·sb) / sy) + zy). bStride 0 broadcasts b[0]. a, b and out share the dtype.
+ */
+export function i8_add_f32rq(
+  n: i32, a: usize, b: usize, bStride: i32, out: usize, unsignedIO: i32,
+  za: i32, sa: f32, zb: i32, sb: f32, sy: f32, zp: i32, lo: i32, hi: i32, flip: i32,
+): void {
+  const u = unsignedIO != 0;
+  const vza = i32x4.splat(za), vzb = i32x4.splat(zb);
+  const vsa = f32x4.splat(sa), vsb = f32x4.splat(sb), vsy = f32x4.splat(sy);
+  const vzp = i16x8.splat(<i16>zp), vlo = i8x16.splat(<i8>lo), vhi = i8x16.splat(<i8>hi);
+  const vflip = i8x16.splat(flip != 0 ? <i8>0x80 : 0);
+  let i = 0;
+  if (bStride != 0) {
+    for (; i + 16 <= n; i += 16) {
+      const pa = a + <usize>i, pb = b + <usize>i;
+      const r0 = roundToInt(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa, u, vza), vsa), f32x4.mul(bytesToF32(pb, u, vzb), vsb)), vsy));
+      const r1 = roundToInt(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa + 4, u, vza), vsa), f32x4.mul(bytesToF32(pb + 4, u, vzb), vsb)), vsy));
+      const r2 = roundToInt(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa + 8, u, vza), vsa), f32x4.mul(bytesToF32(pb + 8, u, vzb), vsb)), vsy));
+      const r3 = roundToInt(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa + 12, u, vza), vsa), f32x4.mul(bytesToF32(pb + 12, u, vzb), vsb)), vsy));
+      v128.store(out + <usize>i, packClampI8(r0, r1, r2, r3, vzp, vlo, vhi, vflip));
+    }
+  } else {
+    const rb = f32x4.splat(<f32>(byteAt(b, u) - zb) * sb);
+    for (; i + 16 <= n; i += 16) {
+      const pa = a + <usize>i;
+      const r0 = roundToInt(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa, u, vza), vsa), rb), vsy));
+      const r1 = roundToInt(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa + 4, u, vza), vsa), rb), vsy));
+      const r2 = roundToInt(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa + 8, u, vza), vsa), rb), vsy));
+      const r3 = roundToInt(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa + 12, u, vza), vsa), rb), vsy));
+      v128.store(out + <usize>i, packClampI8(r0, r1, r2, r3, vzp, vlo, vhi, vflip));
+    }
+  }
+  for (; i < n; i++) {
+    const ra = <f32>(byteAt(a + <usize>i, u) - za) * sa;
+    const rb = <f32>(byteAt(b + <usize>(bStride == 0 ? 0 : i), u) - zb) * sb;
+    store<u8>(out + <usize>i, clampOne((ra + rb) / sy, zp, lo, hi, flip));
+  }
+}
