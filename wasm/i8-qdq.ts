@@ -106,3 +106,28 @@ export function i8_add_f32rq(
     store<u8>(out + <usize>i, clampOne((ra + rb) / sy, zp, lo, hi, flip));
   }
 }
+
+/**
+ * QGlobalAveragePool with floating-point requantization: per plane of `size` bytes, the exact
+ * integer sum of (x − zx) (|sum| < 2^24, checked by the host, so float32 holds it exactly),
+ * avg = sum / size in float32, out = clamp(round_half_even(avg·sx / sy) + zp).
+ */
+export function i8_global_avg_f32rq(
+  x: usize, planes: i32, size: i32, unsignedIn: i32, zx: i32, sx: f32, sy: f32, out: usize, zp: i32, lo: i32, hi: i32, flip: i32,
+): void {
+  const u = unsignedIn != 0;
+  for (let pl = 0; pl < planes; pl++) {
+    const p = x + <usize>pl * <usize>size;
+    let acc = i32x4.splat(0);
+    let i = 0;
+    for (; i + 16 <= size; i += 16) {
+      const v = v128.load(p + <usize>i);
+      acc = i32x4.add(acc, u ? i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(v)) : i32x4.extadd_pairwise_i16x8_s(i16x8.extadd_pairwise_i8x16_s(v)));
+    }
+    let sum = i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
+    for (; i < size; i++) sum += byteAt(p + <usize>i, u);
+    sum -= zx * size;
+    const avg = <f32>sum / <f32>size;
+    store<u8>(out + <usize>pl, clampOne((avg * sx) / sy, zp, lo, hi, flip));
+  }
+}

@@ -57,6 +57,24 @@ export function prepareConvQuant(weights: QArray, Cout: number, o: QConvQuantOpt
   return { wDType, inDType, outDType, zw, bias, multipliers, range, inputZeroPoint: o.inputZeroPoint, outputZeroPoint: o.outputZeroPoint };
 }
 
+/**
+ * Whether the WASM kernels may take the short requantization form (wasm/lib/i8-conv-tile.ts):
+ * no channel shifts left (multipliers < 1), none shifts right by more than 30, and every
+ * accumulator plus bias stays below 2^30 in magnitude: Σ|w − zw| · max|x − zx| + |bias| per
+ * output channel, over the `taps` weights of each channel.
+ */
+export function boundedAccumulators(weights: QArray, taps: number, q: ConvQuant): boolean {
+  if (q.multipliers.some((m) => m.shift > 0 || m.shift < -30)) return false;
+  const [xlo, xhi] = q.inDType === 'int8' ? [-128, 127] : [0, 255];
+  const xmax = Math.max(q.inputZeroPoint - xlo, xhi - q.inputZeroPoint);
+  for (let c = 0; c < q.bias.length; c++) {
+    let s = 0;
+    for (let k = 0; k < taps; k++) s += Math.abs(weights[c * taps + k] - q.zw[c]);
+    if (s * xmax + Math.abs(q.bias[c]) >= 2 ** 30) return false;
+  }
+  return true;
+}
+
 /** `range` ∩ `clamp` (integers); an empty intersection is refused. */
 export function narrowRange(range: [number, number], clamp: [number, number] | undefined, what: string): [number, number] {
   if (clamp === undefined) return range;

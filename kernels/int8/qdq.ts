@@ -25,12 +25,12 @@ export function quantizeValueRef(x: number, scale: number, zp: number, lo: numbe
   return q < lo ? lo : q > hi ? hi : q;
 }
 
-/** A float32 scale > 0 (the kernels compute in float32: a scale float32 cannot hold would round). */
+/** A scale > 0 as the kernels use it: rounded to float32 (ONNX scales are float32). */
 function checkF32Scale(s: unknown, what: string): number {
-  if (typeof s !== 'number' || !(s > 0) || !Number.isFinite(s) || fr(s) !== s) {
-    throw new EdgeRunError('InvalidArgument', `${what} must be a positive finite float32 value, got ${String(s)}`);
+  if (typeof s !== 'number' || !Number.isFinite(s) || !(fr(s) > 0) || !Number.isFinite(fr(s))) {
+    throw new EdgeRunError('InvalidArgument', `${what} must be a positive finite number (as float32), got ${String(s)}`);
   }
-  return s;
+  return fr(s);
 }
 
 function checkCount(n: number, where: string): void {
@@ -41,19 +41,21 @@ export interface QdqParams extends QuantParams {
   dtype?: QuantDType;
 }
 
-function checkParams(p: QdqParams, where: string, what: string): QuantDType {
+/** The parameters with the scale rounded to float32. */
+function checkParams(p: QdqParams, where: string, what: string): Required<QdqParams> {
   if (typeof p !== 'object' || p === null) throw new EdgeRunError('InvalidArgument', `${where}: ${what} needs { scale, zeroPoint }`);
   const dtype = checkDType(p.dtype, `${where}: ${what}.dtype`);
-  checkF32Scale(p.scale, `${where}: ${what}.scale`);
+  const scale = checkF32Scale(p.scale, `${where}: ${what}.scale`);
   checkZeroPoint(p.zeroPoint, dtype, `${where}: ${what}.zeroPoint`);
-  return dtype;
+  return { scale, zeroPoint: p.zeroPoint, dtype };
 }
 
 /** QuantizeLinear: n float32 at xPtr → n int8/uint8 at outPtr (arena byte addresses). */
-export function quantizeF32Ptr(rt: Runtime, n: number, xPtr: number, outPtr: number, p: QdqParams): void {
+export function quantizeF32Ptr(rt: Runtime, n: number, xPtr: number, outPtr: number, params: QdqParams): void {
   const where = 'quantizeF32Ptr';
   checkCount(n, where);
-  const dtype = checkParams(p, where, 'params');
+  const p = checkParams(params, where, 'params');
+  const dtype = p.dtype;
   if (n === 0) return;
   rt.arena.check(xPtr, n * 4, `${where}: x`);
   rt.arena.check(outPtr, n, `${where}: out`);
@@ -69,10 +71,11 @@ export function quantizeF32Ptr(rt: Runtime, n: number, xPtr: number, outPtr: num
 }
 
 /** DequantizeLinear: n int8/uint8 at qPtr → n float32 at outPtr. */
-export function dequantizeF32Ptr(rt: Runtime, n: number, qPtr: number, outPtr: number, p: QdqParams): void {
+export function dequantizeF32Ptr(rt: Runtime, n: number, qPtr: number, outPtr: number, params: QdqParams): void {
   const where = 'dequantizeF32Ptr';
   checkCount(n, where);
-  const dtype = checkParams(p, where, 'params');
+  const p = checkParams(params, where, 'params');
+  const dtype = p.dtype;
   if (n === 0) return;
   rt.arena.check(qPtr, n, `${where}: q`);
   rt.arena.check(outPtr, n * 4, `${where}: out`);
@@ -85,6 +88,7 @@ export function dequantizeF32Ptr(rt: Runtime, n: number, qPtr: number, outPtr: n
   for (let i = 0; i < n; i++) out[i] = fr((q[i] - p.zeroPoint) * p.scale);
 }
 
+/** Scales are rounded to float32, as every step computes in float32. */
 export interface QAddF32Params {
   a: QuantParams;
   b: QuantParams;
@@ -104,7 +108,7 @@ export function qaddF32RqPtr(rt: Runtime, n: number, aPtr: number, bPtr: number,
   checkCount(n, where);
   if (typeof p !== 'object' || p === null) throw new EdgeRunError('InvalidArgument', `${where}: quantization parameters are required`);
   const dtype = checkDType(p.dtype, `${where}: dtype`);
-  for (const [k, q] of [['a', p.a], ['b', p.b], ['out', p.out]] as const) checkParams({ ...q, dtype }, where, k);
+  const [qa, qb, qy] = (['a', 'b', 'out'] as const).map((k) => checkParams({ ...p[k], dtype }, where, k));
   const [qlo, qhi] = dtypeRange(dtype);
   const range = p.range ?? [qlo, qhi];
   if (!(Number.isInteger(range[0]) && Number.isInteger(range[1]) && range[0] >= qlo && range[1] <= qhi && range[0] <= range[1])) {
@@ -115,7 +119,6 @@ export function qaddF32RqPtr(rt: Runtime, n: number, aPtr: number, bPtr: number,
   rt.arena.check(aPtr, n, `${where}: a`);
   rt.arena.check(bPtr, bLength, `${where}: b`);
   rt.arena.check(outPtr, n, `${where}: out`);
-  const { a: qa, b: qb, out: qy } = p;
   if (rt.wasm) {
     const o = wasmOutputParams(qy.zeroPoint, range, dtype);
     rt.wasm.i8_add_f32rq(n, aPtr, bPtr, bLength === 1 ? 0 : 1, outPtr, dtype === 'uint8' ? 1 : 0, qa.zeroPoint, qa.scale, qb.zeroPoint, qb.scale, qy.scale, o.zp, o.lo, o.hi, o.flip);
@@ -127,5 +130,42 @@ export function qaddF32RqPtr(rt: Runtime, n: number, aPtr: number, bPtr: number,
   for (let i = 0; i < n; i++) {
     const real = fr(fr((a[i] - qa.zeroPoint) * qa.scale) + fr((b[bLength === 1 ? 0 : i] - qb.zeroPoint) * qb.scale));
     out[i] = quantizeValueRef(real, qy.scale, qy.zeroPoint, range[0], range[1]);
+  }
+}
+
+export interface QGlobalAverageF32Params {
+  x: QuantParams;
+  out: QuantParams;
+  /** Of x and out. Default int8. */
+  dtype?: QuantDType;
+}
+
+/**
+ * QGlobalAveragePool, onnxruntime's rule: per plane (`planes` of `size` bytes at xPtr) the
+ * average of (x − zx) in float32 — the sum is exact, so any summation order gives it —, then
+ * quantize(avg · sx, sy, zy). One byte per plane at outPtr. size · 255 must stay below 2^24.
+ */
+export function qglobalAverageF32RqPtr(rt: Runtime, planes: number, size: number, xPtr: number, outPtr: number, params: QGlobalAverageF32Params): void {
+  const where = 'qglobalAverageF32RqPtr';
+  checkCount(planes, where);
+  if (!Number.isInteger(size) || size < 1 || size * 255 >= 2 ** 24) throw new EdgeRunError('InvalidArgument', `${where}: size must be an integer in [1, 65793), got ${size}`);
+  if (typeof params !== 'object' || params === null) throw new EdgeRunError('InvalidArgument', `${where}: quantization parameters are required`);
+  const dtype = checkDType(params.dtype, `${where}: dtype`);
+  const [qx, qy] = (['x', 'out'] as const).map((k) => checkParams({ ...params[k], dtype }, where, k));
+  if (planes === 0) return;
+  rt.arena.check(xPtr, planes * size, `${where}: x`);
+  rt.arena.check(outPtr, planes, `${where}: out`);
+  const range = dtypeRange(dtype);
+  if (rt.wasm) {
+    const o = wasmOutputParams(qy.zeroPoint, range, dtype);
+    rt.wasm.i8_global_avg_f32rq(xPtr, planes, size, dtype === 'uint8' ? 1 : 0, qx.zeroPoint, qx.scale, qy.scale, outPtr, o.zp, o.lo, o.hi, o.flip);
+    return;
+  }
+  const x = qview(rt, dtype, xPtr, planes * size);
+  const out = qview(rt, dtype, outPtr, planes);
+  for (let pl = 0; pl < planes; pl++) {
+    let sum = 0;
+    for (let i = 0; i < size; i++) sum += x[pl * size + i] - qx.zeroPoint;
+    out[pl] = quantizeValueRef(fr(fr(sum / size) * qx.scale), qy.scale, qy.zeroPoint, range[0], range[1]);
   }
 }

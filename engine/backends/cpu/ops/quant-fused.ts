@@ -6,7 +6,7 @@
 // with the loops here.
 import { averagePoolF32Ptr, globalAveragePoolF32Ptr } from '../../../../kernels/pool.js';
 import { lutPtr } from '../../../../kernels/int8/lut.js';
-import { qaddF32RqPtr } from '../../../../kernels/int8/qdq.js';
+import { qaddF32RqPtr, qglobalAverageF32RqPtr } from '../../../../kernels/int8/qdq.js';
 import { normAxis } from '../../../ops/dims.js';
 import { EDGERUN_DOMAIN } from '../../../ops/fused-activation.js';
 import type { QPoolParams } from '../../../ops/quant-fused-ops.js';
@@ -135,30 +135,46 @@ function preparePool(ctx: CpuPrepareContext<QPoolParams>, global: boolean): () =
   const [lo, hi] = rangeOf(y.dtype);
   const sp = ctx.params.spatial;
   const rt = ctx.rt;
-  return () => {
-    const [sx, zx, sy, zy] = [px.scale(), px.zp(), py.scale(), py.zp()];
-    const arena = rt.arena;
-    const xi = arena.alloc(x.size * 4, `${ctx.node.label} widened input`);
-    const yo = arena.alloc(y.size * 4, `${ctx.node.label} pooled sums`);
-    try {
-      const wide = arena.f32(xi, x.size);
-      const xs = ctx.view(x) as Int8Array;
-      for (let i = 0; i < xs.length; i++) wide[i] = xs[i] - zx;
-      if (global || !sp) globalAveragePoolF32Ptr(rt, xi, x.dims, yo);
-      else {
-        averagePoolF32Ptr(rt, xi, x.dims, yo, {
-          kernel: sp.kernel, strides: sp.strides, pads: sp.pads, dilations: sp.dilations, ceilMode: sp.ceilMode, autoPad: sp.autoPad,
-          countIncludePad: ctx.params.countIncludePad,
-        });
-      }
-      const avg = arena.f32(yo, y.size);
-      const out = ctx.view(y) as Int8Array;
-      for (let i = 0; i < out.length; i++) out[i] = quantizeOne(fr(avg[i] * sx), sy, zy, lo, hi);
-    } finally {
-      arena.free(yo);
-      arena.free(xi);
+  const plane = x.dims.slice(2).reduce((a, d) => a * d, 1);
+  if ((global || !sp) && x.dtype === y.dtype && plane >= 1 && plane * 255 < 2 ** 24) {
+    // The integer sum is exact in float32 here: the WASM kernel gives the loop below bit for bit.
+    return () => {
+      const [sx, zx, sy, zy] = [px.scale(), px.zp(), py.scale(), py.zp()];
+      if (fr(sx) !== sx || fr(sy) !== sy) return poolLoop(ctx, global, px, py, lo, hi);
+      qglobalAverageF32RqPtr(rt, x.size / plane, plane, x.ptr, y.ptr, { x: { scale: sx, zeroPoint: zx }, out: { scale: sy, zeroPoint: zy }, dtype: y.dtype as 'int8' });
+    };
+  }
+  return () => poolLoop(ctx, global, px, py, lo, hi);
+}
+
+/** The reference pooling: x − zx widened to float32, the float pool kernel, then quantized. */
+function poolLoop(ctx: CpuPrepareContext<QPoolParams>, global: boolean, px: QParamReaders, py: QParamReaders, lo: number, hi: number): void {
+  const x = ctx.inputs[0]!;
+  const y = ctx.outputs[0];
+  const sp = ctx.params.spatial;
+  const rt = ctx.rt;
+  const [sx, zx, sy, zy] = [px.scale(), px.zp(), py.scale(), py.zp()];
+  const arena = rt.arena;
+  const xi = arena.alloc(x.size * 4, `${ctx.node.label} widened input`);
+  const yo = arena.alloc(y.size * 4, `${ctx.node.label} pooled sums`);
+  try {
+    const wide = arena.f32(xi, x.size);
+    const xs = ctx.view(x) as Int8Array;
+    for (let i = 0; i < xs.length; i++) wide[i] = xs[i] - zx;
+    if (global || !sp) globalAveragePoolF32Ptr(rt, xi, x.dims, yo);
+    else {
+      averagePoolF32Ptr(rt, xi, x.dims, yo, {
+        kernel: sp.kernel, strides: sp.strides, pads: sp.pads, dilations: sp.dilations, ceilMode: sp.ceilMode, autoPad: sp.autoPad,
+        countIncludePad: ctx.params.countIncludePad,
+      });
     }
-  };
+    const avg = arena.f32(yo, y.size);
+    const out = ctx.view(y) as Int8Array;
+    for (let i = 0; i < out.length; i++) out[i] = quantizeOne(fr(avg[i] * sx), sy, zy, lo, hi);
+  } finally {
+    arena.free(yo);
+    arena.free(xi);
+  }
 }
 
 defineCpuKernel<QPoolParams>({ type: 'QAveragePool', domain: EDGERUN_DOMAIN, prepare: (ctx) => preparePool(ctx, false) });
