@@ -51,6 +51,15 @@ function packPanels(x: usize, ld: i32, n: i32, K: i32, kp: i32, zx: i32, unsigne
   }
 }
 
+/** Below this many bytes a loop beats memory.fill / memory.copy (a call out of WASM in V8). */
+const SMALL = 32;
+
+@inline
+function fillBytes(d: usize, v: u8, n: i32): void {
+  if (n >= SMALL) memory.fill(d, v, <usize>n);
+  else for (let i = 0; i < n; i++) store<u8>(d + <usize>i, v);
+}
+
 /**
  * im2col of output pixels [pb, pb + n) as bytes: row k = (ci, ky, kx) of `cols` (stride ld)
  * holds, per pixel, the input tap or the zero point where the tap falls outside the image (so
@@ -78,17 +87,17 @@ function im2colBytes(
       const cnt = min(OW - ox, pend - p);
       const iy = oy * sh - padT + ky * dh;
       if (<u32>iy >= <u32>H) {
-        memory.fill(d, zb, <usize>cnt);
+        fillBytes(d, zb, cnt);
       } else {
         const row = src + <usize>iy * <usize>W;
         const ix0 = ox * sw - padL + kx * dw;
         // Output columns [a, b) read in-image taps: ix0 + i·sw in [0, W).
         const a = ix0 >= 0 ? 0 : min(cnt, (sw - 1 - ix0) / sw);
         const b = max(a, min(cnt, ix0 >= W ? 0 : (W - 1 - ix0) / sw + 1));
-        if (a > 0) memory.fill(d, zb, <usize>a);
+        if (a > 0) fillBytes(d, zb, a);
         let i = a;
         const s = row + <usize>(ix0 + a * sw);
-        if (sw == 1) {
+        if (sw == 1 && b - a >= SMALL) {
           memory.copy(d + <usize>a, s, <usize>(b - a));
           i = b;
         } else if (sw == 2) {
@@ -100,7 +109,7 @@ function im2colBytes(
           }
         }
         for (; i < b; i++) store<u8>(d + <usize>i, load<u8>(row + <usize>(ix0 + i * sw)));
-        if (b < cnt) memory.fill(d + <usize>b, zb, <usize>(cnt - b));
+        if (b < cnt) fillBytes(d + <usize>b, zb, cnt - b);
       }
       d += <usize>cnt;
       p += cnt;
@@ -110,17 +119,71 @@ function im2colBytes(
   }
 }
 
+/** Taps of a plane of at most 16 bytes: per tap, 16 swizzle indices (0x80: outside the image). */
+const MAX_SWIZZLE_TAPS = 64;
+const SWIZZLE: usize = memory.data(MAX_SWIZZLE_TAPS * 16, 16);
+
+/** Fills SWIZZLE for an H×W plane (H·W ≤ 16) and up to 16 output pixels. */
+function swizzleTable(H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padT: i32, padL: i32, OW: i32, OHW: i32): void {
+  for (let t = 0; t < kh * kw; t++) {
+    const ky = t / kw, kx = t - ky * kw;
+    for (let p = 0; p < 16; p++) {
+      let idx = 0x80;
+      if (p < OHW) {
+        const oy = p / OW, ox = p - oy * OW;
+        const iy = oy * sh - padT + ky * dh, ix = ox * sw - padL + kx * dw;
+        if (<u32>iy < <u32>H && <u32>ix < <u32>W) idx = iy * W + ix;
+      }
+      store<u8>(SWIZZLE + <usize>(t * 16 + p), <u8>idx);
+    }
+  }
+}
+
 /**
- * x: Cin×H×W bytes (this group's channels); w: ceil(Cout/4) strips of kp·16 bytes; params: a
- * (bias, multiplier, left, right) record per output channel (padded to a multiple of 4);
- * out: Cout×OH×OW bytes. scratch: nb panels of kp·32 bytes, then (unless 1×1 stride 1 without
- * padding) the block's im2col bytes, K × nb·8. bounded: see wasm/lib/i8-conv-tile.ts.
+ * im2col of a whole image whose planes hold at most 16 bytes (and at most 16 output pixels):
+ * each tap is one swizzle of the plane. Bytes are XORed with zx around the swizzle, so the
+ * zeros it returns for out-of-image taps come out as zx.
+ */
+function im2colSwizzle(x: usize, Cin: i32, HW: i32, taps: i32, zx: i32, cols: usize, ld: i32): void {
+  const vz = i8x16.splat(<i8>zx);
+  for (let ci = 0; ci < Cin; ci++) {
+    const v = v128.xor(v128.load(x + <usize>ci * <usize>HW), vz);
+    for (let t = 0; t < taps; t++) {
+      const r = v128.xor(i8x16.swizzle(v, v128.load(SWIZZLE + (<usize>t << 4))), vz);
+      const d = cols + <usize>(ci * taps + t) * <usize>ld;
+      if (ld >= 16) v128.store(d, r);
+      else v128.store64_lane(d, r, 0);
+    }
+  }
+}
+
+/**
+ * x: N images of Cin×H×W bytes (this group's channels), xStride bytes apart; w: ceil(Cout/4)
+ * strips of kp·16 bytes; params: a (bias, multiplier, left, right) record per output channel
+ * (padded to a multiple of 4); out: N images of Cout×OH×OW bytes, outStride bytes apart.
+ * scratch: nb panels of kp·32 bytes, then (unless 1×1 stride 1 without padding) the block's
+ * im2col bytes, K × nb·8. bounded: see wasm/lib/i8-conv-tile.ts.
  */
 export function i8_conv(
+  N: i32, x: usize, xStride: usize, Cin: i32, H: i32, W: i32, zx: i32, unsignedIn: i32,
+  w: usize, params: usize, Cout: i32, out: usize, outStride: usize, OH: i32, OW: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padT: i32, padL: i32, padB: i32, padR: i32,
+  zp: i32, lo: i32, hi: i32, flip: i32, scratch: usize, nb: i32, bounded: i32,
+): void {
+  const tiny = !(kh == 1 && kw == 1 && sh == 1 && sw == 1 && padT == 0 && padL == 0 && padB == 0 && padR == 0) &&
+    H * W <= 16 && OH * OW <= 16 && kh * kw <= MAX_SWIZZLE_TAPS;
+  if (tiny) swizzleTable(H, W, kh, kw, sh, sw, dh, dw, padT, padL, OW, OH * OW);
+  for (let n = 0; n < N; n++) {
+    convImage(x + <usize>n * xStride, Cin, H, W, zx, unsignedIn, w, params, Cout, out + <usize>n * outStride, OH, OW,
+      kh, kw, sh, sw, dh, dw, padT, padL, padB, padR, zp, lo, hi, flip, scratch, nb, bounded, tiny);
+  }
+}
+
+function convImage(
   x: usize, Cin: i32, H: i32, W: i32, zx: i32, unsignedIn: i32,
   w: usize, params: usize, Cout: i32, out: usize, OH: i32, OW: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padT: i32, padL: i32, padB: i32, padR: i32,
-  zp: i32, lo: i32, hi: i32, flip: i32, scratch: usize, nb: i32, bounded: i32,
+  zp: i32, lo: i32, hi: i32, flip: i32, scratch: usize, nb: i32, bounded: i32, tiny: bool,
 ): void {
   const bnd = bounded != 0;
   const K = Cin * kh * kw;
@@ -138,7 +201,8 @@ export function i8_conv(
       const cols = scratch + <usize>nb * pstride;
       const ld = nb << 3;
       const n = min(count << 3, OHW - (q0 << 3));
-      im2colBytes(x, H, W, K, kh, kw, sh, sw, dh, dw, padT, padL, OW, q0 << 3, n, zx, cols, ld);
+      if (tiny) im2colSwizzle(x, Cin, H * W, kh * kw, zx, cols, ld);
+      else im2colBytes(x, H, W, K, kh, kw, sh, sw, dh, dw, padT, padL, OW, q0 << 3, n, zx, cols, ld);
       packPanels(cols, ld, n, K, kp, zx, unsignedIn != 0, 0, count, scratch);
     }
     for (let co = 0; co < Cout; co += 4) {
@@ -154,7 +218,10 @@ export function i8_conv(
           i8ConvTile4x8(ws, pan, kp, c, <usize>OHW, rec, bnd, zp, lo, hi, flip);
         } else {
           i8ConvTile4x8(ws, pan, kp, EDGE_TILE, 32, rec, bnd, zp, lo, hi, flip);
-          for (let r = 0; r < rows; r++) memory.copy(c + <usize>r * <usize>OHW, EDGE_TILE + (<usize>r << 5), <usize>cols);
+          for (let r = 0; r < rows; r++) {
+            const d = c + <usize>r * <usize>OHW, e = EDGE_TILE + (<usize>r << 5);
+            for (let i = 0; i < cols; i++) store<u8>(d + <usize>i, load<u8>(e + <usize>i));
+          }
         }
       }
     }

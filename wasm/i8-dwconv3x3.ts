@@ -30,19 +30,24 @@ export const DW3_CHANNEL_BYTES: usize = 48;
  * uint8 planes are flipped to int8.
  */
 function fillPlane(x: usize, H: i32, W: i32, zx: i32, unsigned: bool, q: usize, qh: i32, qw: i32, padT: i32, padL: i32): void {
-  memory.fill(q, <u8>zx, <usize>qh * <usize>qw);
+  // memory.fill / memory.copy are calls out of WASM in V8: vector stores for small planes.
+  const size = <usize>qh * <usize>qw;
+  const vz = i8x16.splat(<i8>zx);
+  if (size >= 1024) memory.fill(q, <u8>zx, size);
+  else for (let i: usize = 0; i < size; i += 16) v128.store(q + i, vz);
   const rows = min(H, qh - padT);
-  const flip = i8x16.splat(<i8>0x80);
+  const flip = i8x16.splat(unsigned ? <i8>0x80 : 0);
   for (let y = 0; y < rows; y++) {
     const s = x + <usize>y * <usize>W;
     const d = q + <usize>(y + padT) * <usize>qw + <usize>padL;
-    if (!unsigned) {
-      memory.copy(d, s, <usize>W);
-    } else {
-      let i = 0;
-      for (; i + 16 <= W; i += 16) v128.store(d + <usize>i, v128.xor(v128.load(s + <usize>i), flip));
-      for (; i < W; i++) store<u8>(d + <usize>i, load<u8>(s + <usize>i) ^ 0x80);
+    let i = 0;
+    for (; i + 16 <= W; i += 16) v128.store(d + <usize>i, v128.xor(v128.load(s + <usize>i), flip));
+    if (i + 8 <= W) {
+      v128.store64_lane(d + <usize>i, v128.xor(v128.load64_zero(s + <usize>i), flip), 0);
+      i += 8;
     }
+    const f: u8 = unsigned ? 0x80 : 0;
+    for (; i < W; i++) store<u8>(d + <usize>i, load<u8>(s + <usize>i) ^ f);
   }
 }
 
@@ -70,7 +75,7 @@ function store8(d: usize, end: usize, lo4: v128, hi4: v128, vzp: v128, vlo: v128
     v128.store64_lane(d, v, 0);
   } else {
     v128.store(STAGE, v);
-    memory.copy(d, STAGE, end - d);
+    for (let i: usize = 0; d + i < end; i++) store<u8>(d + i, load<u8>(STAGE + i));
   }
 }
 

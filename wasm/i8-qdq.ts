@@ -131,3 +131,48 @@ export function i8_global_avg_f32rq(
     store<u8>(out + <usize>pl, clampOne((avg * sx) / sy, zp, lo, hi, flip));
   }
 }
+
+/**
+ * QAveragePool (2-D) with floating-point requantization, as the float pool kernel on (x − zx)
+ * followed by QuantizeLinear: per window the exact integer sum of (x − zx) over in-image taps,
+ * divided in float32 by (counted rows) · (counted columns) — counted: inside the input, or inside
+ * the padded extent with includePad —, then out = clamp(round_half_even(avg·sx / sy) + zp).
+ * The host guarantees every window counts at least one row and one column.
+ */
+export function i8_avgpool_f32rq(
+  x: usize, planes: i32, H: i32, W: i32, OH: i32, OW: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32,
+  padT: i32, padL: i32, padB: i32, padR: i32, includePad: i32, unsignedIn: i32, zx: i32, sx: f32, sy: f32,
+  out: usize, zp: i32, lo: i32, hi: i32, flip: i32,
+): void {
+  const u = unsignedIn != 0;
+  const rowLo = includePad != 0 ? -padT : 0, rowHi = includePad != 0 ? H + padB : H;
+  const colLo = includePad != 0 ? -padL : 0, colHi = includePad != 0 ? W + padR : W;
+  for (let pl = 0; pl < planes; pl++) {
+    const p = x + <usize>pl * <usize>H * <usize>W;
+    const o = out + <usize>pl * <usize>OH * <usize>OW;
+    for (let oy = 0; oy < OH; oy++) {
+      const iy0 = oy * sh - padT;
+      let rows = 0;
+      for (let ky = 0; ky < kh; ky++) rows += <i32>(iy0 + ky * dh >= rowLo && iy0 + ky * dh < rowHi);
+      for (let ox = 0; ox < OW; ox++) {
+        const ix0 = ox * sw - padL;
+        let cols = 0;
+        for (let kx = 0; kx < kw; kx++) cols += <i32>(ix0 + kx * dw >= colLo && ix0 + kx * dw < colHi);
+        let sum = 0, taps = 0;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = iy0 + ky * dh;
+          if (<u32>iy >= <u32>H) continue;
+          const row = p + <usize>iy * <usize>W;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ix0 + kx * dw;
+            if (<u32>ix >= <u32>W) continue;
+            sum += byteAt(row + <usize>ix, u);
+            taps++;
+          }
+        }
+        const avg = <f32>(sum - zx * taps) / (<f32>rows * <f32>cols);
+        store<u8>(o + <usize>oy * <usize>OW + <usize>ox, clampOne((avg * sx) / sy, zp, lo, hi, flip));
+      }
+    }
+  }
+}

@@ -126,15 +126,14 @@ export function qconvPtr(rt: Runtime, N: number, H: number, W: number, xPtr: num
     const o = wasmOutputParams(q.outputZeroPoint, q.range, q.outDType);
     const planeIn = H * W;
     const planeOut = g.OH * g.OW;
-    for (let n = 0; n < N; n++) {
-      for (let gi = 0; gi < group; gi++) {
-        rt.wasm.i8_conv(
-          xPtr + n * inSize + gi * cinG * planeIn, cinG, H, W, q.inputZeroPoint, q.inDType === 'uint8' ? 1 : 0,
-          packed.weightsPtr + gi * packed.groupWeightBytes, packed.paramsPtr + gi * packed.groupParamBytes, coutG,
-          outPtr + n * outSize + gi * coutG * planeOut, g.OH, g.OW,
-          g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padT, g.padL, g.padB, g.padR, o.zp, o.lo, o.hi, o.flip, scratch, nb, packed.bounded ? 1 : 0,
-        );
-      }
+    // One call per group: the kernel walks the N images itself.
+    for (let gi = 0; gi < group; gi++) {
+      rt.wasm.i8_conv(
+        N, xPtr + gi * cinG * planeIn, inSize, cinG, H, W, q.inputZeroPoint, q.inDType === 'uint8' ? 1 : 0,
+        packed.weightsPtr + gi * packed.groupWeightBytes, packed.paramsPtr + gi * packed.groupParamBytes, coutG,
+        outPtr + gi * coutG * planeOut, outSize, g.OH, g.OW,
+        g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padT, g.padL, g.padB, g.padR, o.zp, o.lo, o.hi, o.flip, scratch, nb, packed.bounded ? 1 : 0,
+      );
     }
   } finally {
     rt.arena.free(scratch);

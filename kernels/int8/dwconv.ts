@@ -174,7 +174,7 @@ export function qdepthwisePtr(rt: Runtime, N: number, H: number, W: number, xPtr
   }
   if (packed.fast3x3) {
     const [qh, qw] = plane3x3Size(g);
-    const scratch = rt.arena.alloc(qh * qw, `${where}: padded plane`);
+    const scratch = rt.arena.alloc(qh * qw + 16, `${where}: padded plane`);
     try {
       const o = wasmOutputParams(q.outputZeroPoint, q.range, q.outDType);
       for (let n = 0; n < N; n++) {

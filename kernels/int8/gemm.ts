@@ -26,8 +26,15 @@ const OUT_I32 = 0;
 const OUT_Q_COLS = 1;
 /** Bytes of a panel's epilogue head: 8 biases + 2 lane records (wasm/lib/i8-gemm-4x8.ts). */
 const HEAD_WORDS = 8 + 2 * LANE_PARAMS_WORDS;
-/** Panels per N block: their int16 weights should stay in L2 while every row strip passes. */
-const L2_PANEL_BYTES = 256 * 1024;
+/** Widened A rows per block (wasm/i8-gemm.ts): the block's strips should stay in L2 while every panel passes. */
+const L2_STRIP_BYTES = 128 * 1024;
+const MAX_STRIPS = 16;
+
+/** Strips of 4 rows the WASM kernel widens at once for this K. */
+function stripsPerBlock(K: number): number {
+  const kp = (K + 1) >> 1;
+  return Math.max(1, Math.min(MAX_STRIPS, Math.floor(L2_STRIP_BYTES / Math.max(1, kp * 16))));
+}
 
 export interface QGemmOptions {
   /** int32 bias per output column (scale inputScale·weightScale, zero point 0). */
@@ -70,7 +77,7 @@ export class PackedQGemm extends ArenaOwner {
     /** 'requant': int8/uint8 out; 'int32': raw sums (MatMulInteger). */
     readonly mode: 'requant' | 'int32',
     readonly weightsPtr: number,
-    /** 4 rows of widened activations (WASM builds). */
+    /** Widened activations, stripsPerBlock(K) strips of 4 rows (WASM builds). */
     readonly scratchPtr: number,
     readonly inputZeroPoint: number,
     readonly inputDType: QuantDType,
@@ -104,7 +111,7 @@ function pack(rt: Runtime, K: number, N: number, u: Unpacked, where: string): { 
   const ptr = rt.arena.alloc(panels * panelWords * 4, `${where}: packed weights`);
   let scratch = -1;
   try {
-    scratch = rt.arena.alloc(4 * kp * 4, `${where}: activation scratch`);
+    scratch = rt.arena.alloc(stripsPerBlock(K) * kp * 16, `${where}: activation scratch`);
   } catch (e) {
     rt.arena.free(ptr);
     throw e;
@@ -198,11 +205,9 @@ function run(
   if (K > 0) rt.arena.check(aPtr, (M - 1) * lda + K, `${where}: a`);
   rt.arena.check(cPtr, ((M - 1) * ldc + N) * esz, `${where}: c`);
   if (rt.wasm) {
-    const kp = (K + 1) >> 1;
-    const ncBlock = Math.max(1, Math.floor(L2_PANEL_BYTES / Math.max(1, kp * 32)));
     const mode = packed.mode === 'int32' ? OUT_I32 : OUT_Q_COLS;
     const o = wasmOutputParams(packed.outputZeroPoint, packed.range, packed.outputDType);
-    rt.wasm.i8_gemm(M, K, N, aPtr, lda, aDType === 'uint8' ? 1 : 0, za, packed.weightsPtr, cPtr, ldc, mode, o.zp, o.lo, o.hi, o.flip, packed.scratchPtr, ncBlock);
+    rt.wasm.i8_gemm(M, K, N, aPtr, lda, aDType === 'uint8' ? 1 : 0, za, packed.weightsPtr, cPtr, ldc, mode, o.zp, o.lo, o.hi, o.flip, packed.scratchPtr, stripsPerBlock(K));
     return;
   }
   const arena = rt.arena;

@@ -169,3 +169,90 @@ export function qglobalAverageF32RqPtr(rt: Runtime, planes: number, size: number
     out[pl] = quantizeValueRef(fr(fr(sum / size) * qx.scale), qy.scale, qy.zeroPoint, range[0], range[1]);
   }
 }
+
+export interface QAveragePoolF32Params extends QGlobalAverageF32Params {
+  kernel: [number, number];
+  strides: [number, number];
+  dilations: [number, number];
+  /** top, left, bottom, right (resolved: no auto_pad). */
+  pads: [number, number, number, number];
+  /** The output size (the host's: it knows ceil_mode). */
+  outSize: [number, number];
+  countIncludePad: boolean;
+}
+
+/** Whether every window of the pool counts at least one row and one column (see below). */
+export function everyWindowCounts(H: number, W: number, p: Pick<QAveragePoolF32Params, 'kernel' | 'strides' | 'dilations' | 'pads' | 'outSize' | 'countIncludePad'>): boolean {
+  const axis = (size: number, k: number, s: number, d: number, begin: number, end: number, out: number) => {
+    const [lo, hi] = p.countIncludePad ? [-begin, size + end] : [0, size];
+    for (let o = 0; o < out; o++) {
+      let n = 0;
+      for (let t = 0; t < k; t++) {
+        const i = o * s - begin + t * d;
+        if (i >= lo && i < hi) n++;
+      }
+      if (n === 0) return false;
+    }
+    return true;
+  };
+  return axis(H, p.kernel[0], p.strides[0], p.dilations[0], p.pads[0], p.pads[2], p.outSize[0]) && axis(W, p.kernel[1], p.strides[1], p.dilations[1], p.pads[1], p.pads[3], p.outSize[1]);
+}
+
+/**
+ * QAveragePool (2-D, x: planes × H × W) as the float pool kernel on (x − zx) followed by
+ * QuantizeLinear: exact integer window sums, divided in float32 by the counted rows × counted
+ * columns (in the input, or in the padded extent with countIncludePad), quantize(avg · sx).
+ * Every window must count at least one row and one column.
+ */
+export function qaveragePoolF32RqPtr(rt: Runtime, planes: number, H: number, W: number, xPtr: number, outPtr: number, p: QAveragePoolF32Params): void {
+  const where = 'qaveragePoolF32RqPtr';
+  checkCount(planes, where);
+  if (typeof p !== 'object' || p === null) throw new EdgeRunError('InvalidArgument', `${where}: parameters are required`);
+  const dtype = checkDType(p.dtype, `${where}: dtype`);
+  const [qx, qy] = (['x', 'out'] as const).map((k) => checkParams({ ...p[k], dtype }, where, k));
+  const ints = [H, W, ...p.kernel, ...p.strides, ...p.dilations, ...p.pads, ...p.outSize];
+  if (ints.some((v) => !Number.isInteger(v) || v < 0) || [H, W, ...p.kernel, ...p.strides, ...p.dilations, ...p.outSize].some((v) => v < 1)) {
+    throw new EdgeRunError('InvalidArgument', `${where}: sizes, kernel, strides, dilations and output size must be positive integers, pads non-negative`);
+  }
+  const [kh, kw] = p.kernel;
+  const [sh, sw] = p.strides;
+  const [dh, dw] = p.dilations;
+  const [pt, pl, pb, pr] = p.pads;
+  const [OH, OW] = p.outSize;
+  if (!everyWindowCounts(H, W, p)) throw new EdgeRunError('InvalidArgument', `${where}: some window counts no tap (its divisor would be 0)`);
+  if (planes === 0) return;
+  rt.arena.check(xPtr, planes * H * W, `${where}: x`);
+  rt.arena.check(outPtr, planes * OH * OW, `${where}: out`);
+  const range = dtypeRange(dtype);
+  if (rt.wasm) {
+    const o = wasmOutputParams(qy.zeroPoint, range, dtype);
+    rt.wasm.i8_avgpool_f32rq(xPtr, planes, H, W, OH, OW, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, p.countIncludePad ? 1 : 0, dtype === 'uint8' ? 1 : 0,
+      qx.zeroPoint, qx.scale, qy.scale, outPtr, o.zp, o.lo, o.hi, o.flip);
+    return;
+  }
+  const x = qview(rt, dtype, xPtr, planes * H * W);
+  const out = qview(rt, dtype, outPtr, planes * OH * OW);
+  const [rlo, rhi, clo, chi] = p.countIncludePad ? [-pt, H + pb, -pl, W + pr] : [0, H, 0, W];
+  for (let c = 0; c < planes; c++) {
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++) {
+        let sum = 0;
+        let rows = 0;
+        let cols = 0;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh - pt + ky * dh;
+          if (iy >= rlo && iy < rhi) rows++;
+        }
+        for (let kx = 0; kx < kw; kx++) {
+          const ix = ox * sw - pl + kx * dw;
+          if (ix >= clo && ix < chi) cols++;
+          for (let ky = 0; ky < kh; ky++) {
+            const iy = oy * sh - pt + ky * dh;
+            if (iy >= 0 && iy < H && ix >= 0 && ix < W) sum += x[(c * H + iy) * W + ix] - qx.zeroPoint;
+          }
+        }
+        out[(c * OH + oy) * OW + ox] = quantizeValueRef(fr(fr(sum / (rows * cols)) * qx.scale), qy.scale, qy.zeroPoint, range[0], range[1]);
+      }
+    }
+  }
+}

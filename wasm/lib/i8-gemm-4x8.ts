@@ -30,6 +30,7 @@ export const ROW_PARAM_BYTES: usize = 16;
  * OUT_Q_ROWS → 4 row records (ROW_PARAM_BYTES each); OUT_I32 → unused. C row stride `ldc` bytes.
  * Quantized outputs: + zp, clamp to [lo, hi] (int8 lanes), XOR flip; 8 bytes per row.
  */
+@inline
 export function i8GemmTile4x8(
   r: usize, p: usize, kp: i32, c: usize, ldc: usize,
   mode: i32, params: usize, zp: i32, lo: i32, hi: i32, flip: i32,

@@ -6,7 +6,8 @@
 // with the loops here.
 import { averagePoolF32Ptr, globalAveragePoolF32Ptr } from '../../../../kernels/pool.js';
 import { lutPtr } from '../../../../kernels/int8/lut.js';
-import { qaddF32RqPtr, qglobalAverageF32RqPtr } from '../../../../kernels/int8/qdq.js';
+import { everyWindowCounts, qaddF32RqPtr, qaveragePoolF32RqPtr, qglobalAverageF32RqPtr, type QAveragePoolF32Params } from '../../../../kernels/int8/qdq.js';
+import { spatialOutput } from '../../../ops/dims.js';
 import { normAxis } from '../../../ops/dims.js';
 import { EDGERUN_DOMAIN } from '../../../ops/fused-activation.js';
 import type { QPoolParams } from '../../../ops/quant-fused-ops.js';
@@ -144,7 +145,29 @@ function preparePool(ctx: CpuPrepareContext<QPoolParams>, global: boolean): () =
       qglobalAverageF32RqPtr(rt, x.size / plane, plane, x.ptr, y.ptr, { x: { scale: sx, zeroPoint: zx }, out: { scale: sy, zeroPoint: zy }, dtype: y.dtype as 'int8' });
     };
   }
+  const windowed = sp && !global ? windowParams(ctx, x, y) : null;
+  if (windowed) {
+    const [, , H, W] = x.dims;
+    return () => {
+      const [sx, zx, sy, zy] = [px.scale(), px.zp(), py.scale(), py.zp()];
+      if (fr(sx) !== sx || fr(sy) !== sy) return poolLoop(ctx, global, px, py, lo, hi);
+      qaveragePoolF32RqPtr(rt, x.dims[0] * x.dims[1], H, W, x.ptr, y.ptr, { ...windowed, x: { scale: sx, zeroPoint: zx }, out: { scale: sy, zeroPoint: zy }, dtype: y.dtype as 'int8' });
+    };
+  }
   return () => poolLoop(ctx, global, px, py, lo, hi);
+}
+
+/** The window of a 2-D QAveragePool the WASM kernel takes (every window counts a tap), or null. */
+function windowParams(ctx: CpuPrepareContext<QPoolParams>, x: CpuTensor, y: CpuTensor): Omit<QAveragePoolF32Params, 'x' | 'out' | 'dtype'> | null {
+  const sp = ctx.params.spatial!;
+  if (x.dims.length !== 4 || x.dtype !== y.dtype || sp.kernel[0] * sp.kernel[1] * 255 >= 2 ** 24) return null;
+  const pads = spatialOutput(ctx.op, x.dims.slice(2), sp).pads!;
+  const p = {
+    kernel: [sp.kernel[0], sp.kernel[1]] as [number, number], strides: [sp.strides[0], sp.strides[1]] as [number, number],
+    dilations: [sp.dilations[0], sp.dilations[1]] as [number, number], pads: [pads[0], pads[1], pads[2], pads[3]] as [number, number, number, number],
+    outSize: [y.dims[2], y.dims[3]] as [number, number], countIncludePad: ctx.params.countIncludePad,
+  };
+  return everyWindowCounts(x.dims[2], x.dims[3], p) ? p : null;
 }
 
 /** The reference pooling: x − zx widened to float32, the float pool kernel, then quantized. */
