@@ -18,7 +18,8 @@
 // 8 output pixels per step; every output row is stored in 8-byte pieces — the bytes a piece
 // writes past the row end belong to the next row or plane and are rewritten there; only the
 // last piece of the call's output (which would run past it) goes through a staging buffer.
-import { srdhmPositive, packClampI8 } from './lib/requant';
+import { packClampI8 } from './lib/requant';
+import { requantShort } from './lib/i8-conv-tile';
 
 const STAGE: usize = memory.data(16, 16);
 
@@ -49,12 +50,6 @@ function fillPlane(x: usize, H: i32, W: i32, zx: i32, unsigned: bool, q: usize, 
     const f: u8 = unsigned ? 0x80 : 0;
     for (; i < W; i++) store<u8>(d + <usize>i, load<u8>(s + <usize>i) ^ f);
   }
-}
-
-@inline
-function requant(acc: v128, vqm: v128, vround: v128, right: i32): v128 {
-  const r1 = srdhmPositive(acc, vqm);
-  return i32x4.shr_s(i32x4.add(i32x4.add(r1, vround), i32x4.shr_s(r1, 31)), right);
 }
 
 /** acc + the pair (a[p], b[p]) · (wa, wb) for pixels 0–3 (low) or 4–7 of int16 vectors a, b. */
@@ -132,7 +127,7 @@ export function i8_dwconv3x3(
             accL = pairLo(accL, a, b, w3); accH = pairHi(accH, a, b, w3);
             a = v128.load8x8_s(r2 + c + 2);
             accL = pairLo(accL, a, a, w4); accH = pairHi(accH, a, a, w4);
-            store8(ro + c, outEnd, requant(accL, vqm, vround, right), requant(accH, vqm, vround, right), vzp, vlo, vhi, vflip);
+            store8(ro + c, outEnd, requantShort(accL, vqm, vround, right), requantShort(accH, vqm, vround, right), vzp, vlo, vhi, vflip);
           }
         }
       } else {
@@ -155,7 +150,7 @@ export function i8_dwconv3x3(
             accL = pairLo(accL, a, b, w3); accH = pairHi(accH, a, b, w3);
             const e = evenBytes(v128.load(r2 + c + 2));
             accL = pairLo(accL, e, e, w4); accH = pairHi(accH, e, e, w4);
-            store8(ro + <usize>ox, outEnd, requant(accL, vqm, vround, right), requant(accH, vqm, vround, right), vzp, vlo, vhi, vflip);
+            store8(ro + <usize>ox, outEnd, requantShort(accL, vqm, vround, right), requantShort(accH, vqm, vround, right), vzp, vlo, vhi, vflip);
           }
         }
       }

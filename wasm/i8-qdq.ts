@@ -15,6 +15,17 @@ function roundToInt(v: v128): v128 {
   return i32x4.trunc_sat_f32x4_s(f32x4.nearest(v));
 }
 
+/**
+ * roundToInt for finite v: clamped to ±2^22 (anything beyond saturates the int8 output anyway),
+ * then rounded half to even by the float addition of 1.5·2^23, whose low mantissa bits are the
+ * integer: 3 instructions where the NaN-safe conversion takes about 10 in V8.
+ */
+@inline
+function roundFinite(v: v128): v128 {
+  const c = f32x4.pmin(f32x4.pmax(v, f32x4.splat(-4194304.0)), f32x4.splat(4194304.0));
+  return i32x4.sub(f32x4.add(c, f32x4.splat(12582912.0)), i32x4.splat(0x4b400000));
+}
+
 @inline
 function bytesToF32(p: usize, unsigned: bool, zp: v128): v128 {
   const v = v128.load32_zero(p);
@@ -69,6 +80,7 @@ export function i8_dequantize_f32(n: i32, q: usize, unsignedIn: i32, out: usize,
 /**
  * QAdd with floating-point requantization: out = clamp(round_half_even((float(a − za)·sa +
  * float(b − zb)·sb) / sy) + zy). bStride 0 broadcasts b[0]. a, b and out share the dtype.
+ * Finite scales give finite sums: roundFinite applies.
  */
 export function i8_add_f32rq(
   n: i32, a: usize, b: usize, bStride: i32, out: usize, unsignedIO: i32,
@@ -83,20 +95,20 @@ export function i8_add_f32rq(
   if (bStride != 0) {
     for (; i + 16 <= n; i += 16) {
       const pa = a + <usize>i, pb = b + <usize>i;
-      const r0 = roundToInt(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa, u, vza), vsa), f32x4.mul(bytesToF32(pb, u, vzb), vsb)), vsy));
-      const r1 = roundToInt(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa + 4, u, vza), vsa), f32x4.mul(bytesToF32(pb + 4, u, vzb), vsb)), vsy));
-      const r2 = roundToInt(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa + 8, u, vza), vsa), f32x4.mul(bytesToF32(pb + 8, u, vzb), vsb)), vsy));
-      const r3 = roundToInt(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa + 12, u, vza), vsa), f32x4.mul(bytesToF32(pb + 12, u, vzb), vsb)), vsy));
+      const r0 = roundFinite(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa, u, vza), vsa), f32x4.mul(bytesToF32(pb, u, vzb), vsb)), vsy));
+      const r1 = roundFinite(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa + 4, u, vza), vsa), f32x4.mul(bytesToF32(pb + 4, u, vzb), vsb)), vsy));
+      const r2 = roundFinite(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa + 8, u, vza), vsa), f32x4.mul(bytesToF32(pb + 8, u, vzb), vsb)), vsy));
+      const r3 = roundFinite(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa + 12, u, vza), vsa), f32x4.mul(bytesToF32(pb + 12, u, vzb), vsb)), vsy));
       v128.store(out + <usize>i, packClampI8(r0, r1, r2, r3, vzp, vlo, vhi, vflip));
     }
   } else {
     const rb = f32x4.splat(<f32>(byteAt(b, u) - zb) * sb);
     for (; i + 16 <= n; i += 16) {
       const pa = a + <usize>i;
-      const r0 = roundToInt(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa, u, vza), vsa), rb), vsy));
-      const r1 = roundToInt(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa + 4, u, vza), vsa), rb), vsy));
-      const r2 = roundToInt(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa + 8, u, vza), vsa), rb), vsy));
-      const r3 = roundToInt(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa + 12, u, vza), vsa), rb), vsy));
+      const r0 = roundFinite(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa, u, vza), vsa), rb), vsy));
+      const r1 = roundFinite(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa + 4, u, vza), vsa), rb), vsy));
+      const r2 = roundFinite(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa + 8, u, vza), vsa), rb), vsy));
+      const r3 = roundFinite(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa + 12, u, vza), vsa), rb), vsy));
       v128.store(out + <usize>i, packClampI8(r0, r1, r2, r3, vzp, vlo, vhi, vflip));
     }
   }

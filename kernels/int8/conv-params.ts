@@ -59,12 +59,12 @@ export function prepareConvQuant(weights: QArray, Cout: number, o: QConvQuantOpt
 
 /**
  * Whether the WASM kernels may take the short requantization form (wasm/lib/i8-conv-tile.ts):
- * no channel shifts left (multipliers < 1), none shifts right by more than 30, and every
+ * every channel shifts right by 1 to 30 (multipliers in [2^-31, 0.5)), and every
  * accumulator plus bias stays below 2^30 in magnitude: Σ|w − zw| · max|x − zx| + |bias| per
  * output channel, over the `taps` weights of each channel.
  */
 export function boundedAccumulators(weights: QArray, taps: number, q: ConvQuant): boolean {
-  if (q.multipliers.some((m) => m.shift > 0 || m.shift < -30)) return false;
+  if (q.multipliers.some((m) => m.shift > -1 || m.shift < -30)) return false;
   const [xlo, xhi] = q.inDType === 'int8' ? [-128, 127] : [0, 255];
   const xmax = Math.max(q.inputZeroPoint - xlo, xhi - q.inputZeroPoint);
   for (let c = 0; c < q.bias.length; c++) {
@@ -87,7 +87,10 @@ export function narrowRange(range: [number, number], clamp: [number, number] | u
   return [lo, hi];
 }
 
-/** Per-row records (bias, multiplier, left, right) for `rows` channels, padding rows zero. */
+/**
+ * Per-row records for `rows` channels, padding rows zero: (bias, multiplier, left, right), or for
+ * the short requantization form (`bounded`) (bias, multiplier, 2^(right−1), right).
+ */
 export function rowRecords(q: ConvQuant, rows: number): Int32Array {
   const words = new Int32Array(rows * ROW_PARAM_WORDS);
   for (let c = 0; c < q.multipliers.length; c++) writeRowParams(words, c * ROW_PARAM_WORDS, q.bias[c], q.multipliers[c]);

@@ -76,15 +76,18 @@ export function packQConv(rt: Runtime, weights: QArray, opts: QConvOptions): Pac
   halves.fill(0);
   const words = rt.arena.i32(ptr + group * gW, (group * gP) / 4);
   words.fill(0);
+  const bounded = boundedAccumulators(weights, K, q);
   for (let gi = 0; gi < group; gi++) {
     for (let r = 0; r < coutG; r++) {
       const oc = gi * coutG + r;
       const base = gi * (gW / 2) + (r >> 2) * kp * 8 + (r & 3) * 2;
       for (let k = 0; k < K; k++) halves[base + (k >> 1) * 8 + (k & 1)] = weights[oc * K + k] - q.zw[oc];
-      writeRowParams(words, (gi * strips * 4 + r) * ROW_PARAM_WORDS, q.bias[oc], q.multipliers[oc]);
+      const at = (gi * strips * 4 + r) * ROW_PARAM_WORDS;
+      writeRowParams(words, at, q.bias[oc], q.multipliers[oc]);
+      if (bounded) words[at + 2] = 2 ** (-q.multipliers[oc].shift - 1);
     }
   }
-  return new PackedQConv(rt, [ptr], Cin, Cout, group, window, q, ptr, ptr + group * gW, gW, gP, null, boundedAccumulators(weights, K, q));
+  return new PackedQConv(rt, [ptr], Cin, Cout, group, window, q, ptr, ptr + group * gW, gW, gP, null, bounded);
 }
 
 export function qconvOutputSize(packed: PackedQConv, H: number, W: number): [number, number] {

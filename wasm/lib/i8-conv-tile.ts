@@ -6,13 +6,15 @@
 //        weight pairs, 16 bytes; lanes broadcast by pshufd.
 //  panel (8 pixels, packed per call): per k-pair 8 pixels × (k, k+1) int16 = 32 bytes.
 //
-// Requantization per channel record (bias, multiplier, left, right). `bounded` (set by the host
-// when |acc + bias| < 2^30 is guaranteed, left = 0 and right ≤ 30 on every channel) takes the
-// short form of RoundingDivideByPOT: (r + 2^(right−1) − [r < 0]) >> right, which equals TFLite's
+// Requantization per channel record: (bias, multiplier, left, right), or with `bounded` (set by
+// the host when |acc + bias| < 2^30 is guaranteed, left = 0 and 1 ≤ right ≤ 30 on every
+// channel) (bias, multiplier, 2^(right−1), right) and the short form: the doubling of
+// SaturatingRoundingDoublingHighMul on the int32 accumulator (no overflow below 2^30), and
+// RoundingDivideByPOT as (r + 2^(right−1) − [r < 0]) >> right, which equals TFLite's
 // (r >> right) + (remainder > threshold) whenever r + 2^(right−1) cannot overflow.
-import { srdhmPositive, requantUniform, packClampI8 } from './requant';
+import { srdhmBounded, requantUniform, packClampI8 } from './requant';
 
-/** Per-channel record: bias, multiplier, left shift, right shift (int32 each). */
+/** Per-channel record: bias, multiplier, left shift (bounded: 2^(right−1)), right shift (int32 each). */
 export const CONV_REC_BYTES: usize = 16;
 
 /** TFLite's MultiplyByQuantizedMultiplier as written, for any accumulator and shift. */
@@ -21,11 +23,10 @@ function requantExact(acc: v128, rec: usize): v128 {
   return requantUniform(i32x4.add(acc, v128.load32_splat(rec)), load<i32>(rec, 4), load<i32>(rec, 8), load<i32>(rec, 12));
 }
 
-/** Bounded short form (see above); vqm = splat(multiplier), vround = splat(2^(right−1)). */
+/** Bounded short form (see above); vqm = splat(multiplier), vround = splat(2^(right−1)), right ≥ 1. */
 @inline
-function requantShort(x: v128, vqm: v128, vround: v128, right: i32): v128 {
-  const r1 = srdhmPositive(x, vqm);
-  if (right == 0) return r1;
+export function requantShort(x: v128, vqm: v128, vround: v128, right: i32): v128 {
+  const r1 = srdhmBounded(x, vqm);
   // r1 ≥ 0: + 2^(right−1); r1 < 0: + 2^(right−1) − 1 (ties away from zero).
   return i32x4.shr_s(i32x4.add(i32x4.add(r1, vround), i32x4.shr_s(r1, 31)), right);
 }
@@ -54,13 +55,13 @@ export function i8ConvTile4x8(
     w += 16; p += 32;
   }
   if (bounded) {
-    let vb = v128.load32_splat(rec), vqm = v128.load32_splat(rec, 4), right = load<i32>(rec, 12), vround = i32x4.splat((1 << right) >> 1);
+    let vb = v128.load32_splat(rec), vqm = v128.load32_splat(rec, 4), vround = v128.load32_splat(rec, 8), right = load<i32>(rec, 12);
     x00 = requantShort(i32x4.add(x00, vb), vqm, vround, right); x01 = requantShort(i32x4.add(x01, vb), vqm, vround, right);
-    vb = v128.load32_splat(rec, 16); vqm = v128.load32_splat(rec, 20); right = load<i32>(rec, 28); vround = i32x4.splat((1 << right) >> 1);
+    vb = v128.load32_splat(rec, 16); vqm = v128.load32_splat(rec, 20); vround = v128.load32_splat(rec, 24); right = load<i32>(rec, 28);
     x10 = requantShort(i32x4.add(x10, vb), vqm, vround, right); x11 = requantShort(i32x4.add(x11, vb), vqm, vround, right);
-    vb = v128.load32_splat(rec, 32); vqm = v128.load32_splat(rec, 36); right = load<i32>(rec, 44); vround = i32x4.splat((1 << right) >> 1);
+    vb = v128.load32_splat(rec, 32); vqm = v128.load32_splat(rec, 36); vround = v128.load32_splat(rec, 40); right = load<i32>(rec, 44);
     x20 = requantShort(i32x4.add(x20, vb), vqm, vround, right); x21 = requantShort(i32x4.add(x21, vb), vqm, vround, right);
-    vb = v128.load32_splat(rec, 48); vqm = v128.load32_splat(rec, 52); right = load<i32>(rec, 60); vround = i32x4.splat((1 << right) >> 1);
+    vb = v128.load32_splat(rec, 48); vqm = v128.load32_splat(rec, 52); vround = v128.load32_splat(rec, 56); right = load<i32>(rec, 60);
     x30 = requantShort(i32x4.add(x30, vb), vqm, vround, right); x31 = requantShort(i32x4.add(x31, vb), vqm, vround, right);
   } else {
     x00 = requantExact(x00, rec); x01 = requantExact(x01, rec);
