@@ -170,21 +170,25 @@ for (const rt of RUNTIMES) {
     assert.is(checkDw(rt, rand, c, 'fit', 0.1), rt.wasm !== null);
   });
 
-  test(`${rt.build}: GEMM rows: M % 4 rows on the 1×8 kernel, M over several widened blocks`, () => {
+  test(`${rt.build}: GEMM rows: M % 4 rows on the 1×8 kernel, M over several widened blocks, both requantization forms`, () => {
     const rand = rng(41);
-    for (const [M, K, N] of [[1, 1280, 19], [2, 9, 8], [3, 300, 17], [7, 64, 5], [130, 1000, 24], [66, 17, 33]]) {
+    const cases: [number, number, number, number][] = [[1, 1280, 19, 0.3], [2, 9, 8, 0.3], [3, 300, 17, 0.3], [7, 64, 5, 0.3], [130, 1000, 24, 0.3], [66, 17, 33, 0.3], [9, 40, 20, 1e-6], [5, 70, 12, 2e-5]];
+    for (const [M, K, N, outScale] of cases) {
       const t: QuantDType = pick(rand, ['int8', 'uint8']);
       const w = randQ(rand, 'int8', K * N, 255);
       const a = randQ(rand, t, M * K);
-      const ws = Float32Array.from({ length: N }, () => 0.001 + rand() * 0.01);
+      // Column scales over two decades: the panel's right shifts differ by several bits.
+      const ws = Float32Array.from({ length: N }, () => 0.0005 * 10 ** (2 * rand()));
       const bias = Int32Array.from({ length: N }, () => randomInt(rand, -9000, 9000));
-      const opts = { bias, weightScales: ws, inputScale: 0.02, inputZeroPoint: lo(t) + randomInt(rand, 0, 255), inputDType: t, outputScale: 0.3, outputZeroPoint: 5, outputDType: 'int8' as const };
+      const opts = { bias, weightScales: ws, inputScale: 0.02, inputZeroPoint: lo(t) + randomInt(rand, 0, 255), inputDType: t, outputScale: outScale, outputZeroPoint: 5, outputDType: 'int8' as const };
       const packed = packQGemm(rt, w, K, N, opts);
+      // Multipliers ≥ 0.5 (tiny output scales) must take the exact form.
+      if (rt.wasm) assert.is(packed.short, outScale > 0.01, `short form for output scale ${outScale}`);
       try {
         const got = qgemm(rt, a, M, packed);
         const want = new Int32Array(M * N);
         qgemmRef(a, w, M, K, N, {
-          za: opts.inputZeroPoint, zw: 0, bias, multipliers: Array.from(ws, (s) => quantizeMultiplier(convolutionMultiplier(0.02, s, 0.3))),
+          za: opts.inputZeroPoint, zw: 0, bias, multipliers: Array.from(ws, (s) => quantizeMultiplier(convolutionMultiplier(0.02, s, outScale))),
           outputZeroPoint: 5, actMin: -128, actMax: 127,
         }, want);
         assertEqualArrays(got, want, `${rt.build} gemm ${M}x${K}x${N} ${t}`);

@@ -9,7 +9,7 @@
 // (16 bytes per k-pair) stream from L2 — half the L2 traffic of the other order.
 // A single row (M = 1, or the last row) runs on a 1×8 kernel instead of a 4-row strip of
 // which three rows would be zeros.
-import { i8GemmTile4x8, COL_HEAD_BYTES, COL_BIAS_BYTES, OUT_I32 } from './lib/i8-gemm-4x8';
+import { i8GemmTile4x8, colsShort, COL_HEAD_BYTES, COL_BIAS_BYTES, OUT_I32, OUT_Q_COLS_SHORT } from './lib/i8-gemm-4x8';
 import { requantLanes, packClampI8, LANE_PARAMS_BYTES } from './lib/requant';
 import { widenStrip4 } from './lib/i8-widen';
 
@@ -63,16 +63,23 @@ function gemmRow1x8(r: usize, p: usize, kp: i32, c: usize, mode: i32, head: usiz
     v128.store(c, x0); v128.store(c, x1, 16);
     return;
   }
-  const q0 = head + COL_BIAS_BYTES;
-  x0 = requantLanes(i32x4.add(x0, v128.load(head)), q0);
-  x1 = requantLanes(i32x4.add(x1, v128.load(head, 16)), q0 + LANE_PARAMS_BYTES);
+  if (mode == OUT_Q_COLS_SHORT) {
+    const e = load<i32>(head, 96), vround = v128.load32_splat(head, 100);
+    x0 = colsShort(i32x4.add(x0, v128.load(head)), v128.load(head, 32), v128.load(head, 64), vround, e);
+    x1 = colsShort(i32x4.add(x1, v128.load(head, 16)), v128.load(head, 48), v128.load(head, 80), vround, e);
+  } else {
+    const q0 = head + COL_BIAS_BYTES;
+    x0 = requantLanes(i32x4.add(x0, v128.load(head)), q0);
+    x1 = requantLanes(i32x4.add(x1, v128.load(head, 16)), q0 + LANE_PARAMS_BYTES);
+  }
   const vzp = i16x8.splat(<i16>zp), vlo = i8x16.splat(<i8>lo), vhi = i8x16.splat(<i8>hi);
   const vflip = i8x16.splat(flip != 0 ? <i8>0x80 : 0);
   v128.store64_lane(c, packClampI8(x0, x1, x0, x1, vzp, vlo, vhi, vflip), 0);
 }
 
 /**
- * Addresses in bytes, lda/ldc in elements. mode: OUT_I32 (int32 C) or OUT_Q_COLS (int8 C).
+ * Addresses in bytes, lda/ldc in elements. mode: OUT_I32 (int32 C), OUT_Q_COLS or
+ * OUT_Q_COLS_SHORT (int8 C; the panel heads as wasm/lib/i8-gemm-4x8.ts describes).
  * zp/lo/hi are the output zero point and clamp range on the int8 scale (uint8 outputs arrive
  * shifted down by 128 with flip = 1). scratch: mStrips strips of kp·16 bytes.
  */

@@ -10,7 +10,7 @@
 //  panel: per k-pair 8 columns × (k, k+1) int16 = 32 bytes, two v128 loads.
 // Per k-pair: 4 splats + 2 loads + 8 dot + 8 add. 8 accumulators + 2 panel vectors + 1 splat =
 // 11 live v128, within the 15 V8 x64 gives without spilling.
-import { requantLanes, requantUniform, packClampI8, LANE_PARAMS_BYTES } from './requant';
+import { requantLanes, requantUniform, srdhmBounded, packClampI8, LANE_PARAMS_BYTES } from './requant';
 
 /** Raw int32 accumulators out (MatMulInteger / ConvInteger). */
 export const OUT_I32: i32 = 0;
@@ -18,6 +18,14 @@ export const OUT_I32: i32 = 0;
 export const OUT_Q_COLS: i32 = 1;
 /** Requantize with one multiplier per row (convolution: per output channel = row). */
 export const OUT_Q_ROWS: i32 = 2;
+/**
+ * Per column, the short form for bounded accumulators (|acc + bias| · 2^(E − right) < 2^30):
+ * the panel head holds 8 biases, 8 multipliers (at 32), 8 factors 2^(E − right) (at 64), then
+ * E (at 96) and 2^(E − 1) (at 100), E the largest right shift of the panel's columns. Scaling a
+ * lane by 2^(E − right) before the shared rounding shift by E rounds it exactly as a shift by
+ * its own `right` would (the remainder bits only move up), so one uniform shift serves all lanes.
+ */
+export const OUT_Q_COLS_SHORT: i32 = 3;
 
 /** Per-column epilogue block at the head of a packed weight panel: 8 int32 biases, then lane params. */
 export const COL_BIAS_BYTES: usize = 32;
@@ -59,7 +67,16 @@ export function i8GemmTile4x8(
     v128.store(c3, x30); v128.store(c3, x31, 16);
     return;
   }
-  if (mode == OUT_Q_COLS) {
+  if (mode == OUT_Q_COLS_SHORT) {
+    const b0 = v128.load(params), b1 = v128.load(params, 16);
+    const q0 = v128.load(params, 32), q1 = v128.load(params, 48);
+    const m0 = v128.load(params, 64), m1 = v128.load(params, 80);
+    const e = load<i32>(params, 96), vround = v128.load32_splat(params, 100);
+    x00 = colsShort(i32x4.add(x00, b0), q0, m0, vround, e); x01 = colsShort(i32x4.add(x01, b1), q1, m1, vround, e);
+    x10 = colsShort(i32x4.add(x10, b0), q0, m0, vround, e); x11 = colsShort(i32x4.add(x11, b1), q1, m1, vround, e);
+    x20 = colsShort(i32x4.add(x20, b0), q0, m0, vround, e); x21 = colsShort(i32x4.add(x21, b1), q1, m1, vround, e);
+    x30 = colsShort(i32x4.add(x30, b0), q0, m0, vround, e); x31 = colsShort(i32x4.add(x31, b1), q1, m1, vround, e);
+  } else if (mode == OUT_Q_COLS) {
     const b0 = v128.load(params), b1 = v128.load(params, 16);
     const q0 = params + COL_BIAS_BYTES, q1 = q0 + LANE_PARAMS_BYTES;
     x00 = requantLanes(i32x4.add(x00, b0), q0); x01 = requantLanes(i32x4.add(x01, b1), q1);
@@ -78,6 +95,13 @@ export function i8GemmTile4x8(
   const v23 = packClampI8(x20, x21, x30, x31, vzp, vlo, vhi, vflip);
   v128.store64_lane(c, v01, 0); v128.store64_lane(c1, v01, 1);
   v128.store64_lane(c2, v23, 0); v128.store64_lane(c3, v23, 1);
+}
+
+/** OUT_Q_COLS_SHORT's requantization of one vector (see there). */
+@inline
+export function colsShort(x: v128, qm: v128, mul: v128, vround: v128, e: i32): v128 {
+  const t = i32x4.mul(srdhmBounded(x, qm), mul);
+  return i32x4.shr_s(i32x4.add(i32x4.add(t, vround), i32x4.shr_s(t, 31)), e);
 }
 
 @inline
