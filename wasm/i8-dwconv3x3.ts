@@ -41,14 +41,11 @@ function fillPlane(x: usize, H: i32, W: i32, zx: i32, unsigned: bool, q: usize, 
   for (let y = 0; y < rows; y++) {
     const s = x + <usize>y * <usize>W;
     const d = q + <usize>(y + padT) * <usize>qw + <usize>padL;
-    let i = 0;
-    for (; i + 16 <= W; i += 16) v128.store(d + <usize>i, v128.xor(v128.load(s + <usize>i), flip));
-    if (i + 8 <= W) {
-      v128.store64_lane(d + <usize>i, v128.xor(v128.load64_zero(s + <usize>i), flip), 0);
-      i += 8;
-    }
-    const f: u8 = unsigned ? 0x80 : 0;
-    for (; i < W; i++) store<u8>(d + <usize>i, load<u8>(s + <usize>i) ^ f);
+    // Whole 16-byte chunks, the last one reaching past the row (reads stay within the arena's
+    // padding); the bytes it wrote past the row are the right padding, restored right after
+    // (qw leaves 16 bytes of slack, so that store stays in this row).
+    for (let i = 0; i < W; i += 16) v128.store(d + <usize>i, v128.xor(v128.load(s + <usize>i), flip));
+    v128.store(d + <usize>W, vz);
   }
 }
 
