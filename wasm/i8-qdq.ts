@@ -77,6 +77,13 @@ export function i8_dequantize_f32(n: i32, q: usize, unsignedIn: i32, out: usize,
   for (; i < n; i++) store<f32>(out + (<usize>i << 2), <f32>(byteAt(q + <usize>i, u) - zp) * scale);
 }
 
+/** Four lanes of QAdd: a, b widened to int32. */
+@inline
+function addLanes(a: v128, b: v128, vza: v128, vzb: v128, vsa: v128, vsb: v128, vsy: v128): v128 {
+  const real = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(a, vza)), vsa), f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(b, vzb)), vsb));
+  return roundFinite(f32x4.div(real, vsy));
+}
+
 /**
  * QAdd with floating-point requantization: out = clamp(round_half_even((float(a − za)·sa +
  * float(b − zb)·sb) / sy) + zy). bStride 0 broadcasts b[0]. a, b and out share the dtype.
@@ -87,30 +94,26 @@ export function i8_add_f32rq(
   za: i32, sa: f32, zb: i32, sb: f32, sy: f32, zp: i32, lo: i32, hi: i32, flip: i32,
 ): void {
   const u = unsignedIO != 0;
-  const vza = i32x4.splat(za), vzb = i32x4.splat(zb);
   const vsa = f32x4.splat(sa), vsb = f32x4.splat(sb), vsy = f32x4.splat(sy);
   const vzp = i16x8.splat(<i16>zp), vlo = i8x16.splat(<i8>lo), vhi = i8x16.splat(<i8>hi);
   const vflip = i8x16.splat(flip != 0 ? <i8>0x80 : 0);
   let i = 0;
-  if (bStride != 0) {
-    for (; i + 16 <= n; i += 16) {
-      const pa = a + <usize>i, pb = b + <usize>i;
-      const r0 = roundFinite(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa, u, vza), vsa), f32x4.mul(bytesToF32(pb, u, vzb), vsb)), vsy));
-      const r1 = roundFinite(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa + 4, u, vza), vsa), f32x4.mul(bytesToF32(pb + 4, u, vzb), vsb)), vsy));
-      const r2 = roundFinite(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa + 8, u, vza), vsa), f32x4.mul(bytesToF32(pb + 8, u, vzb), vsb)), vsy));
-      const r3 = roundFinite(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa + 12, u, vza), vsa), f32x4.mul(bytesToF32(pb + 12, u, vzb), vsb)), vsy));
-      v128.store(out + <usize>i, packClampI8(r0, r1, r2, r3, vzp, vlo, vhi, vflip));
-    }
-  } else {
-    const rb = f32x4.splat(<f32>(byteAt(b, u) - zb) * sb);
-    for (; i + 16 <= n; i += 16) {
-      const pa = a + <usize>i;
-      const r0 = roundFinite(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa, u, vza), vsa), rb), vsy));
-      const r1 = roundFinite(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa + 4, u, vza), vsa), rb), vsy));
-      const r2 = roundFinite(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa + 8, u, vza), vsa), rb), vsy));
-      const r3 = roundFinite(f32x4.div(f32x4.add(f32x4.mul(bytesToF32(pa + 12, u, vza), vsa), rb), vsy));
-      v128.store(out + <usize>i, packClampI8(r0, r1, r2, r3, vzp, vlo, vhi, vflip));
-    }
+  // uint8 bytes are flipped to int8 (x − 128) with their zero points, so the widening is signed
+  // only; a broadcast b is a splat of its byte (the load at b + 0 is then unused but in bounds).
+  const vf = i8x16.splat(u ? <i8>0x80 : 0);
+  const vza8 = i32x4.splat(u ? za - 128 : za), vzb8 = i32x4.splat(u ? zb - 128 : zb);
+  const vbs = i8x16.splat(<i8>load<u8>(b));
+  const step = bStride != 0 ? 1 : 0;
+  for (; i + 16 <= n; i += 16) {
+    const va = v128.xor(v128.load(a + <usize>i), vf);
+    const vb = v128.xor(step != 0 ? v128.load(b + <usize>(i * step)) : vbs, vf);
+    const a0 = i16x8.extend_low_i8x16_s(va), a1 = i16x8.extend_high_i8x16_s(va);
+    const b0 = i16x8.extend_low_i8x16_s(vb), b1 = i16x8.extend_high_i8x16_s(vb);
+    const r0 = addLanes(i32x4.extend_low_i16x8_s(a0), i32x4.extend_low_i16x8_s(b0), vza8, vzb8, vsa, vsb, vsy);
+    const r1 = addLanes(i32x4.extend_high_i16x8_s(a0), i32x4.extend_high_i16x8_s(b0), vza8, vzb8, vsa, vsb, vsy);
+    const r2 = addLanes(i32x4.extend_low_i16x8_s(a1), i32x4.extend_low_i16x8_s(b1), vza8, vzb8, vsa, vsb, vsy);
+    const r3 = addLanes(i32x4.extend_high_i16x8_s(a1), i32x4.extend_high_i16x8_s(b1), vza8, vzb8, vsa, vsb, vsy);
+    v128.store(out + <usize>i, packClampI8(r0, r1, r2, r3, vzp, vlo, vhi, vflip));
   }
   for (; i < n; i++) {
     const ra = <f32>(byteAt(a + <usize>i, u) - za) * sa;
