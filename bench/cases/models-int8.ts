@@ -16,6 +16,9 @@ import { saveModel } from '../../engine/onnx/export.js';
 import { Tensor } from '../../engine/tensor.js';
 import type { Graph } from '../../engine/graph/ir.js';
 import { quantizeWithReport } from '../../engine/compress/quantize.js';
+import { loadModel } from '../../engine/onnx/import.js';
+import { tensorFromBytes } from '../../engine/onnx/tensor-proto.js';
+import { readFileSync } from 'node:fs';
 import '../../engine/ops/all.js';
 import '../../engine/backends/cpu/ops/all.js';
 
@@ -92,4 +95,49 @@ function mobileNetV2Int8Cases(q: QuantizedModel): BenchCase[] {
   ];
 }
 
-export const cases: BenchCase[] = mobileNetV2Int8Cases(await quantizeMobileNetV2());
+// ---- The digits models (test/fixtures/digits): the 360-image test split as one batch ----
+
+const DIGITS = ['digits_lenet', 'digits_dscnn', 'digits_mlp'] as const;
+const digitsFile = (f: string) => new URL(`../../test/fixtures/digits/${f}`, import.meta.url);
+const digitsTensor = (f: string) => tensorFromBytes(new Uint8Array(readFileSync(digitsFile(f))), f);
+
+/**
+ * `model <digits model> int8 vs f32`: the model quantized (int8 QDQ, calibrated on the 256
+ * training images of digits_calib_x.pb) against its float32 original, both on edgerun and the
+ * same build (ratio = the int8 speed-up); onnxruntime-web runs the QDQ file beside them and the
+ * logits are checked against its within OUTPUT_LSBS.
+ */
+async function digitsCases(): Promise<BenchCase[]> {
+  const x = digitsTensor('digits_test_x.pb');
+  const calibration = digitsTensor('digits_calib_x.pb');
+  const out: BenchCase[] = [];
+  for (const name of DIGITS) {
+    const float = await loadModel(new Uint8Array(readFileSync(digitsFile(`${name}.onnx`))), name);
+    const { graph, report } = await quantizeWithReport(float, { mode: 'int8', calibration, progressBar: false });
+    const logits = float.outputs[0].name;
+    const scale = report.activations.find((a) => a.tensor === logits)?.scale;
+    if (scale === undefined) throw new Error(`${name}: no quantization parameters for the output '${logits}'`);
+    const run = (g: Graph, rt: Parameters<BenchCase['edgerun']>[0]) => {
+      const session = InferenceSession.createSync(g, { runtime: rt });
+      const feeds = { [g.inputs[0].name]: x };
+      let last: Record<string, Tensor> | null = null;
+      return {
+        run: () => {
+          last = session.runSync(feeds);
+        },
+        output: () => Float32Array.from(last![g.outputs[0].name].data as Float32Array),
+        dispose: () => void session.release(),
+      };
+    };
+    out.push({
+      name: `model ${name} int8 vs f32 (${x.dims[0]} images)`,
+      tolerance: { rtol: 0, atol: OUTPUT_LSBS * scale * 1.0001 },
+      edgerun: (rt) => run(graph, rt),
+      edgerunPeers: { 'edgerun-f32': (rt) => run(float, rt) },
+      onnx: () => ({ model: saveModel(graph), feeds: { [graph.inputs[0].name]: { dims: [...x.dims], data: x.data as Float32Array } } }),
+    });
+  }
+  return out;
+}
+
+export const cases: BenchCase[] = [...mobileNetV2Int8Cases(await quantizeMobileNetV2()), ...(await digitsCases())];
