@@ -8,6 +8,8 @@
 //                                       output checked against ORT's within OUTPUT_LSBS
 //   `model mobilenet_v2 int8 vs f32`    peer edgerun-f32 (edgerun's float32 MobileNetV2 on the
 //                                       same build, same input): ratio = the int8 speed-up
+// Then the digits models, int8 against their float originals on the 360-image test split
+// (see digitsCases below).
 import type { BenchCase } from '../case.js';
 import { seededFloats } from '../data.js';
 import { buildMobileNetV2, type BenchModel } from '../models/index.js';
