@@ -1,7 +1,8 @@
 // The fast paths of the int8 convolution kernels, each forced and checked bit for bit against
 // the TFLite-style oracles (kernels/reference/int8) on every build:
 //  - conv: the im2col byte rows with stride-2 vector gathers (wide rows), tiny planes (≤ 16 bytes:
-//    one swizzle per tap), batches walked inside the kernel, and both requantization forms
+//    one swizzle per tap), planes ending in a part panel of ≤ 4 pixels (the 4×4 tile), batches
+//    walked inside the kernel, and both requantization forms
 //    (the short one for bounded accumulators, the exact one for a huge bias or a multiplier > 1);
 //  - depthwise 3×3, strides 1 and 2 (wasm/i8-dwconv3x3.ts), odd sizes, depth multipliers,
 //    both dtypes, and the fallbacks it must refuse (a −128 weight, a multiplier ≥ 0.5);
@@ -95,6 +96,19 @@ for (const rt of RUNTIMES) {
         N: pick(rand, [1, 5, 9]), Cin: pick(rand, [1, 2, 16]), Cout: pick(rand, [3, 8, 32]), H, W, k: [kh, kw], s: pick(rand, [1, 1, 2]), pads,
         inDType: pick(rand, ['int8', 'uint8']), outDType: pick(rand, ['int8', 'uint8']), bias: 3000, outScale: 0.1 + rand() * 0.3,
       });
+    }
+  });
+
+  test(`${rt.build}: conv planes ending in a part panel of ≤ 4 pixels (the 4×4 tile): 7×7, 14×14, 3×4`, () => {
+    const rand = rng(24);
+    for (const [H, W] of [[7, 7], [14, 14], [3, 4], [5, 4], [1, 9]]) {
+      for (const Cout of [4, 8, 6]) {
+        checkConv(rt, rand, {
+          N: pick(rand, [1, 2]), Cin: pick(rand, [5, 16, 33]), Cout, H, W, k: [1, 1], s: 1, pads: [0, 0, 0, 0],
+          inDType: pick(rand, ['int8', 'uint8']), outDType: pick(rand, ['int8', 'uint8']), bias: 3000, outScale: 0.05 + rand() * 0.2,
+          clamp: rand() < 0.5 ? [-100, 90] : undefined,
+        });
+      }
     }
   });
 

@@ -3,7 +3,7 @@
 // (ci, ky, kx)), and the input is packed per block of pixels into 8-pixel panels of (x − zx)
 // (im2col; out-of-image taps are 0, i.e. contribute nothing, as TFLite skips them). Output
 // tile = 4 channels × 8 pixels, requantized per channel (row mode).
-import { i8ConvTile4x8, CONV_REC_BYTES } from './lib/i8-conv-tile';
+import { i8ConvTile4x4, i8ConvTile4x8, CONV_REC_BYTES } from './lib/i8-conv-tile';
 
 const EDGE_TILE: usize = memory.data(4 * 32, 16);
 
@@ -217,7 +217,8 @@ function convImage(
         if (rows == 4 && cols == 8) {
           i8ConvTile4x8(ws, pan, kp, c, <usize>OHW, rec, bnd, zp, lo, hi, flip);
         } else {
-          i8ConvTile4x8(ws, pan, kp, EDGE_TILE, 32, rec, bnd, zp, lo, hi, flip);
+          if (cols <= 4) i8ConvTile4x4(ws, pan, kp, EDGE_TILE, 32, rec, bnd, zp, lo, hi, flip);
+          else i8ConvTile4x8(ws, pan, kp, EDGE_TILE, 32, rec, bnd, zp, lo, hi, flip);
           for (let r = 0; r < rows; r++) {
             const d = c + <usize>r * <usize>OHW, e = EDGE_TILE + (<usize>r << 5);
             for (let i = 0; i < cols; i++) store<u8>(d + <usize>i, load<u8>(e + <usize>i));

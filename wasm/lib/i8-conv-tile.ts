@@ -77,3 +77,39 @@ export function i8ConvTile4x8(
   v128.store64_lane(c, v01, 0); v128.store64_lane(c1, v01, 1);
   v128.store64_lane(c2, v23, 0); v128.store64_lane(c3, v23, 1);
 }
+
+/**
+ * The 4 channels × 4 pixels twin of i8ConvTile4x8 for a panel's last pixels when at most 4 are
+ * left (7×7 and 14×14 planes end so): it reads the first half of each panel row and does half
+ * the products and requantizations. Writes 4 bytes a row (row stride ldc).
+ */
+@inline
+export function i8ConvTile4x4(
+  w: usize, p: usize, kp: i32, c: usize, ldc: usize, rec: usize, bounded: bool,
+  zp: i32, lo: i32, hi: i32, flip: i32,
+): void {
+  let x0 = i32x4.splat(0), x1 = x0, x2 = x0, x3 = x0;
+  const end = w + (<usize>kp << 4);
+  while (w < end) {
+    const b0 = v128.load(p);
+    const va = v128.load(w);
+    x0 = i32x4.add(x0, i32x4.dot_i16x8_s(i32x4.shuffle(va, va, 0, 0, 0, 0), b0));
+    x1 = i32x4.add(x1, i32x4.dot_i16x8_s(i32x4.shuffle(va, va, 1, 1, 1, 1), b0));
+    x2 = i32x4.add(x2, i32x4.dot_i16x8_s(i32x4.shuffle(va, va, 2, 2, 2, 2), b0));
+    x3 = i32x4.add(x3, i32x4.dot_i16x8_s(i32x4.shuffle(va, va, 3, 3, 3, 3), b0));
+    w += 16; p += 32;
+  }
+  if (bounded) {
+    x0 = requantShort(i32x4.add(x0, v128.load32_splat(rec)), v128.load32_splat(rec, 4), v128.load32_splat(rec, 8), load<i32>(rec, 12));
+    x1 = requantShort(i32x4.add(x1, v128.load32_splat(rec, 16)), v128.load32_splat(rec, 20), v128.load32_splat(rec, 24), load<i32>(rec, 28));
+    x2 = requantShort(i32x4.add(x2, v128.load32_splat(rec, 32)), v128.load32_splat(rec, 36), v128.load32_splat(rec, 40), load<i32>(rec, 44));
+    x3 = requantShort(i32x4.add(x3, v128.load32_splat(rec, 48)), v128.load32_splat(rec, 52), v128.load32_splat(rec, 56), load<i32>(rec, 60));
+  } else {
+    x0 = requantExact(x0, rec); x1 = requantExact(x1, rec + CONV_REC_BYTES);
+    x2 = requantExact(x2, rec + 2 * CONV_REC_BYTES); x3 = requantExact(x3, rec + 3 * CONV_REC_BYTES);
+  }
+  const v = packClampI8(x0, x1, x2, x3, i16x8.splat(<i16>zp), i8x16.splat(<i8>lo), i8x16.splat(<i8>hi), i8x16.splat(flip != 0 ? <i8>0x80 : 0));
+  const c1 = c + ldc, c2 = c1 + ldc;
+  v128.store32_lane(c, v, 0); v128.store32_lane(c1, v, 1);
+  v128.store32_lane(c2, v, 2); v128.store32_lane(c2 + ldc, v, 3);
+}
