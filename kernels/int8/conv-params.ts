@@ -22,6 +22,8 @@ export interface QConvQuantOptions {
   outputZeroPoint: number;
   outputDType?: QuantDType;
   act?: QuantActivation;
+  /** A clamp on the output's integer scale (e.g. a fused Relu/Clip), intersected with act's range. */
+  clamp?: [number, number];
 }
 
 export interface ConvQuant {
@@ -51,11 +53,44 @@ export function prepareConvQuant(weights: QArray, Cout: number, o: QConvQuantOpt
   checkZeroPoints(zw, wDType, `${where}: weightZeroPoints`);
   const bias = o.bias === undefined ? new Array(Cout).fill(0) : Array.from(checkInt32Array(o.bias, Cout, `${where}: bias`));
   const multipliers = scales.map((s, c) => quantizeMultiplier(convolutionMultiplier(o.inputScale, s, o.outputScale), `${where}: multiplier of output channel ${c}`));
-  const range = activationRange(o.act, { scale: o.outputScale, zeroPoint: o.outputZeroPoint }, outDType);
+  const range = narrowRange(activationRange(o.act, { scale: o.outputScale, zeroPoint: o.outputZeroPoint }, outDType), o.clamp, `${where}: clamp`);
   return { wDType, inDType, outDType, zw, bias, multipliers, range, inputZeroPoint: o.inputZeroPoint, outputZeroPoint: o.outputZeroPoint };
 }
 
-/** Per-row records (bias, multiplier, left, right) for `rows` channels, padding rows zero. */
+/**
+ * Whether the WASM kernels may take the short requantization form (wasm/lib/i8-conv-tile.ts):
+ * every channel shifts right by 1 to 30 (multipliers in [2^-31, 0.5)), and every
+ * accumulator plus bias stays below 2^30 in magnitude: Σ|w − zw| · max|x − zx| + |bias| per
+ * output channel, over the `taps` weights of each channel.
+ */
+export function boundedAccumulators(weights: QArray, taps: number, q: ConvQuant): boolean {
+  if (q.multipliers.some((m) => m.shift > -1 || m.shift < -30)) return false;
+  const [xlo, xhi] = q.inDType === 'int8' ? [-128, 127] : [0, 255];
+  const xmax = Math.max(q.inputZeroPoint - xlo, xhi - q.inputZeroPoint);
+  for (let c = 0; c < q.bias.length; c++) {
+    let s = 0;
+    for (let k = 0; k < taps; k++) s += Math.abs(weights[c * taps + k] - q.zw[c]);
+    if (s * xmax + Math.abs(q.bias[c]) >= 2 ** 30) return false;
+  }
+  return true;
+}
+
+/** `range` ∩ `clamp` (integers); an empty intersection is refused. */
+export function narrowRange(range: [number, number], clamp: [number, number] | undefined, what: string): [number, number] {
+  if (clamp === undefined) return range;
+  if (!Array.isArray(clamp) || clamp.length !== 2 || !clamp.every((v) => Number.isInteger(v))) {
+    throw new EdgeRunError('InvalidArgument', `${what} must be two integers [lo, hi], got ${JSON.stringify(clamp)}`);
+  }
+  const lo = Math.max(range[0], clamp[0]);
+  const hi = Math.min(range[1], clamp[1]);
+  if (lo > hi) throw new EdgeRunError('InvalidArgument', `${what} [${clamp}] leaves nothing of the range [${range}]`);
+  return [lo, hi];
+}
+
+/**
+ * Per-row records for `rows` channels, padding rows zero: (bias, multiplier, left, right), or for
+ * the short requantization form (`bounded`) (bias, multiplier, 2^(right−1), right).
+ */
 export function rowRecords(q: ConvQuant, rows: number): Int32Array {
   const words = new Int32Array(rows * ROW_PARAM_WORDS);
   for (let c = 0; c < q.multipliers.length; c++) writeRowParams(words, c * ROW_PARAM_WORDS, q.bias[c], q.multipliers[c]);

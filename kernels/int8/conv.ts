@@ -10,7 +10,7 @@ import { EdgeRunError } from '../../engine/errors.js';
 import type { Runtime } from '../runtime.js';
 import { qconvRef } from '../reference/int8/conv.js';
 import { ArenaOwner, checkDim, checkPositiveDim, dtypeOf, newQArray, qview, windowGeometry, type QArray, type Window2D } from './common.js';
-import { prepareConvQuant, type ConvQuant, type QConvQuantOptions } from './conv-params.js';
+import { boundedAccumulators, prepareConvQuant, type ConvQuant, type QConvQuantOptions } from './conv-params.js';
 import { wasmOutputParams, writeRowParams, ROW_PARAM_WORDS } from './qparams.js';
 
 export interface QConvOptions extends QConvQuantOptions, Window2D {
@@ -38,6 +38,8 @@ export class PackedQConv extends ArenaOwner {
     readonly groupWeightBytes: number,
     readonly groupParamBytes: number,
     readonly raw: QArray | null,
+    /** Accumulators provably small: the kernel's short requantization form is exact. */
+    readonly bounded: boolean,
   ) {
     super(rt, blocks);
   }
@@ -64,7 +66,7 @@ export function packQConv(rt: Runtime, weights: QArray, opts: QConvOptions): Pac
   }
   const q = prepareConvQuant(weights, Cout, opts, where);
   const window: Window2D = { kernel: [g.kh, g.kw], strides: [g.sh, g.sw], dilations: [g.dh, g.dw], pads: [g.padT, g.padL, g.padB, g.padR] };
-  if (!rt.wasm) return new PackedQConv(rt, [], Cin, Cout, group, window, q, 0, 0, 0, 0, weights.slice());
+  if (!rt.wasm) return new PackedQConv(rt, [], Cin, Cout, group, window, q, 0, 0, 0, 0, weights.slice(), false);
   const kp = (K + 1) >> 1;
   const strips = Math.ceil(coutG / 4);
   const gW = strips * kp * 16;
@@ -74,15 +76,18 @@ export function packQConv(rt: Runtime, weights: QArray, opts: QConvOptions): Pac
   halves.fill(0);
   const words = rt.arena.i32(ptr + group * gW, (group * gP) / 4);
   words.fill(0);
+  const bounded = boundedAccumulators(weights, K, q);
   for (let gi = 0; gi < group; gi++) {
     for (let r = 0; r < coutG; r++) {
       const oc = gi * coutG + r;
       const base = gi * (gW / 2) + (r >> 2) * kp * 8 + (r & 3) * 2;
       for (let k = 0; k < K; k++) halves[base + (k >> 1) * 8 + (k & 1)] = weights[oc * K + k] - q.zw[oc];
-      writeRowParams(words, (gi * strips * 4 + r) * ROW_PARAM_WORDS, q.bias[oc], q.multipliers[oc]);
+      const at = (gi * strips * 4 + r) * ROW_PARAM_WORDS;
+      writeRowParams(words, at, q.bias[oc], q.multipliers[oc]);
+      if (bounded) words[at + 2] = 2 ** (-q.multipliers[oc].shift - 1);
     }
   }
-  return new PackedQConv(rt, [ptr], Cin, Cout, group, window, q, ptr, ptr + group * gW, gW, gP, null);
+  return new PackedQConv(rt, [ptr], Cin, Cout, group, window, q, ptr, ptr + group * gW, gW, gP, null, bounded);
 }
 
 export function qconvOutputSize(packed: PackedQConv, H: number, W: number): [number, number] {
@@ -117,20 +122,21 @@ export function qconvPtr(rt: Runtime, N: number, H: number, W: number, xPtr: num
   const coutG = Cout / group;
   const kp = (cinG * g.kh * g.kw + 1) >> 1;
   const nb = Math.max(1, Math.min(Math.ceil((g.OH * g.OW) / 8), Math.floor(PANEL_BLOCK_BYTES / (kp * 32))));
-  const scratch = rt.arena.alloc(nb * kp * 32, `${where}: im2col panels`);
+  const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.padT === 0 && g.padL === 0 && g.padB === 0 && g.padR === 0;
+  // Panels, then (im2col convolutions) the block's tap bytes, K rows of nb·8.
+  const scratch = rt.arena.alloc(nb * kp * 32 + (pointwise ? 0 : cinG * g.kh * g.kw * nb * 8), `${where}: im2col panels`);
   try {
     const o = wasmOutputParams(q.outputZeroPoint, q.range, q.outDType);
     const planeIn = H * W;
     const planeOut = g.OH * g.OW;
-    for (let n = 0; n < N; n++) {
-      for (let gi = 0; gi < group; gi++) {
-        rt.wasm.i8_conv(
-          xPtr + n * inSize + gi * cinG * planeIn, cinG, H, W, q.inputZeroPoint, q.inDType === 'uint8' ? 1 : 0,
-          packed.weightsPtr + gi * packed.groupWeightBytes, packed.paramsPtr + gi * packed.groupParamBytes, coutG,
-          outPtr + n * outSize + gi * coutG * planeOut, g.OH, g.OW,
-          g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padT, g.padL, g.padB, g.padR, o.zp, o.lo, o.hi, o.flip, scratch, nb,
-        );
-      }
+    // One call per group: the kernel walks the N images itself.
+    for (let gi = 0; gi < group; gi++) {
+      rt.wasm.i8_conv(
+        N, xPtr + gi * cinG * planeIn, inSize, cinG, H, W, q.inputZeroPoint, q.inDType === 'uint8' ? 1 : 0,
+        packed.weightsPtr + gi * packed.groupWeightBytes, packed.paramsPtr + gi * packed.groupParamBytes, coutG,
+        outPtr + gi * coutG * planeOut, outSize, g.OH, g.OW,
+        g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padT, g.padL, g.padB, g.padR, o.zp, o.lo, o.hi, o.flip, scratch, nb, packed.bounded ? 1 : 0,
+      );
     }
   } finally {
     rt.arena.free(scratch);

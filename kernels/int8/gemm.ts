@@ -19,14 +19,23 @@ import {
   activationRange, checkScale, checkZeroPoint, convolutionMultiplier, fullyConnectedMultiplier, quantizeMultiplier,
   wasmOutputParams, writeLaneParams, LANE_PARAMS_WORDS, type QuantActivation, type QuantDType, type QuantizedMultiplier,
 } from './qparams.js';
+import { narrowRange } from './conv-params.js';
 
 const NR = 8;
 const OUT_I32 = 0;
 const OUT_Q_COLS = 1;
+const OUT_Q_COLS_SHORT = 3;
 /** Bytes of a panel's epilogue head: 8 biases + 2 lane records (wasm/lib/i8-gemm-4x8.ts). */
 const HEAD_WORDS = 8 + 2 * LANE_PARAMS_WORDS;
-/** Panels per N block: their int16 weights should stay in L2 while every row strip passes. */
-const L2_PANEL_BYTES = 256 * 1024;
+/** Widened A rows per block (wasm/i8-gemm.ts): the block's strips should stay in L2 while every panel passes. */
+const L2_STRIP_BYTES = 128 * 1024;
+const MAX_STRIPS = 16;
+
+/** Strips of 4 rows the WASM kernel widens at once for this K. */
+function stripsPerBlock(K: number): number {
+  const kp = (K + 1) >> 1;
+  return Math.max(1, Math.min(MAX_STRIPS, Math.floor(L2_STRIP_BYTES / Math.max(1, kp * 16))));
+}
 
 export interface QGemmOptions {
   /** int32 bias per output column (scale inputScale·weightScale, zero point 0). */
@@ -42,6 +51,8 @@ export interface QGemmOptions {
   outputZeroPoint: number;
   outputDType?: QuantDType;
   act?: QuantActivation;
+  /** A clamp on the output's integer scale (e.g. a fused Relu/Clip), intersected with act's range. */
+  clamp?: [number, number];
   /**
    * How the real multiplier input·weight/output is formed: 'conv' (default; in double, as TFLite's
    * conv, depthwise and per-channel FullyConnected) or 'fullyConnected' (input·weight as a float32
@@ -67,7 +78,7 @@ export class PackedQGemm extends ArenaOwner {
     /** 'requant': int8/uint8 out; 'int32': raw sums (MatMulInteger). */
     readonly mode: 'requant' | 'int32',
     readonly weightsPtr: number,
-    /** 4 rows of widened activations (WASM builds). */
+    /** Widened activations, stripsPerBlock(K) strips of 4 rows (WASM builds). */
     readonly scratchPtr: number,
     readonly inputZeroPoint: number,
     readonly inputDType: QuantDType,
@@ -75,6 +86,8 @@ export class PackedQGemm extends ArenaOwner {
     readonly outputDType: QuantDType,
     readonly range: [number, number],
     readonly multipliers: QuantizedMultiplier[],
+    /** Panel heads in the short requantization form (wasm/lib/i8-gemm-4x8.ts OUT_Q_COLS_SHORT). */
+    readonly short = false,
   ) {
     super(rt, blocks);
   }
@@ -85,23 +98,60 @@ interface Unpacked {
   at: (k: number, n: number) => number;
   bias: number[];
   multipliers: QuantizedMultiplier[];
+  /** max |a − za| over the input dtype; null: raw int32 output (no requantization). */
+  maxA: number | null;
 }
 
-function pack(rt: Runtime, K: number, N: number, u: Unpacked, where: string): { blocks: number[]; weightsPtr: number; scratchPtr: number } {
+/**
+ * The short-form head of each panel (OUT_Q_COLS_SHORT in wasm/lib/i8-gemm-4x8.ts), or null when
+ * some column does not qualify: a right shift of 1 to 30, and |acc + bias| · 2^(E − right) < 2^30
+ * with E the panel's largest right shift (acc bounded by Σ_k |w − zw| · max |a − za|).
+ */
+function shortHeads(K: number, N: number, u: Unpacked): Int32Array[] | null {
+  if (u.maxA === null) return null;
+  const heads: Int32Array[] = [];
+  for (let p = 0; p * NR < N; p++) {
+    const cols = Math.min(NR, N - p * NR);
+    const rights: number[] = [];
+    for (let j = 0; j < cols; j++) {
+      const sh = u.multipliers[p * NR + j].shift;
+      if (sh > -1 || sh < -30) return null;
+      rights.push(-sh);
+    }
+    const E = Math.max(...rights);
+    const head = new Int32Array(HEAD_WORDS);
+    for (let j = 0; j < cols; j++) {
+      const n = p * NR + j;
+      let sum = 0;
+      for (let k = 0; k < K; k++) sum += Math.abs(u.at(k, n));
+      if ((sum * u.maxA + Math.abs(u.bias[n])) * 2 ** (E - rights[j]) >= 2 ** 30) return null;
+      head[j] = u.bias[n];
+      head[8 + j] = u.multipliers[n].multiplier;
+      head[16 + j] = 2 ** (E - rights[j]);
+    }
+    head[24] = E;
+    head[25] = 2 ** (E - 1);
+    heads.push(head);
+  }
+  return heads;
+}
+
+function pack(rt: Runtime, K: number, N: number, u: Unpacked, where: string): { blocks: number[]; weightsPtr: number; scratchPtr: number; short: boolean } {
   if (rt.build === 'reference') {
     const ptr = rt.arena.alloc(K * N * 2 + N * 4, `${where}: packed weights`);
     rt.arena.i32(ptr, N).set(u.bias);
     const w = rt.arena.i16(ptr + N * 4, K * N);
     for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) w[k * N + n] = u.at(k, n);
-    return { blocks: [ptr], weightsPtr: ptr, scratchPtr: 0 };
+    return { blocks: [ptr], weightsPtr: ptr, scratchPtr: 0, short: false };
   }
+  const heads = shortHeads(K, N, u);
   const kp = (K + 1) >> 1;
   const panels = Math.ceil(N / NR);
   const panelWords = HEAD_WORDS + kp * 8;
   const ptr = rt.arena.alloc(panels * panelWords * 4, `${where}: packed weights`);
   let scratch = -1;
   try {
-    scratch = rt.arena.alloc(4 * kp * 4, `${where}: activation scratch`);
+    scratch = rt.arena.alloc(stripsPerBlock(K) * kp * 16, `${where}: activation scratch`);
   } catch (e) {
     rt.arena.free(ptr);
     throw e;
@@ -112,16 +162,20 @@ function pack(rt: Runtime, K: number, N: number, u: Unpacked, where: string): { 
   for (let p = 0; p < panels; p++) {
     const base = p * panelWords;
     const cols = Math.min(NR, N - p * NR);
-    for (let j = 0; j < cols; j++) words[base + j] = u.bias[p * NR + j];
-    writeLaneParams(words, base + 8, u.multipliers.slice(p * NR, p * NR + cols), 0);
-    writeLaneParams(words, base + 8 + LANE_PARAMS_WORDS, u.multipliers.slice(p * NR, p * NR + cols), 4);
+    if (heads) {
+      words.set(heads[p], base);
+    } else {
+      for (let j = 0; j < cols; j++) words[base + j] = u.bias[p * NR + j];
+      writeLaneParams(words, base + 8, u.multipliers.slice(p * NR, p * NR + cols), 0);
+      writeLaneParams(words, base + 8 + LANE_PARAMS_WORDS, u.multipliers.slice(p * NR, p * NR + cols), 4);
+    }
     const w0 = (base + HEAD_WORDS) * 2;
     for (let j = 0; j < cols; j++) {
       const n = p * NR + j;
       for (let k = 0; k < K; k++) halves[w0 + (k >> 1) * 16 + j * 2 + (k & 1)] = u.at(k, n);
     }
   }
-  return { blocks: [ptr, scratch], weightsPtr: ptr, scratchPtr: scratch };
+  return { blocks: [ptr, scratch], weightsPtr: ptr, scratchPtr: scratch, short: heads !== null };
 }
 
 function weightAccessor(w: QArray, K: number, N: number, transB: boolean, zw: number[]): (k: number, n: number) => number {
@@ -158,10 +212,12 @@ export function packQGemm(rt: Runtime, weights: QArray, K: number, N: number, op
   if (rule !== 'conv' && rule !== 'fullyConnected') throw new EdgeRunError('InvalidArgument', `${where}: multiplierRule must be 'conv' or 'fullyConnected', got ${String(rule)}`);
   const real = rule === 'conv' ? convolutionMultiplier : fullyConnectedMultiplier;
   const multipliers = scales.map((s, n) => quantizeMultiplier(real(opts.inputScale, s, opts.outputScale), `${where}: multiplier of column ${n}`));
-  const range = activationRange(opts.act, { scale: opts.outputScale, zeroPoint: opts.outputZeroPoint }, outDType);
-  const u: Unpacked = { at: weightAccessor(w, K, N, opts.transB ?? false, zw), bias, multipliers };
-  const { blocks, weightsPtr, scratchPtr } = pack(rt, K, N, u, where);
-  return new PackedQGemm(rt, blocks, K, N, 'requant', weightsPtr, scratchPtr, opts.inputZeroPoint, inDType, opts.outputZeroPoint, outDType, range, multipliers);
+  const range = narrowRange(activationRange(opts.act, { scale: opts.outputScale, zeroPoint: opts.outputZeroPoint }, outDType), opts.clamp, `${where}: clamp`);
+  const [alo, ahi] = inDType === 'int8' ? [-128, 127] : [0, 255];
+  const maxA = Math.max(opts.inputZeroPoint - alo, ahi - opts.inputZeroPoint);
+  const u: Unpacked = { at: weightAccessor(w, K, N, opts.transB ?? false, zw), bias, multipliers, maxA };
+  const { blocks, weightsPtr, scratchPtr, short } = pack(rt, K, N, u, where);
+  return new PackedQGemm(rt, blocks, K, N, 'requant', weightsPtr, scratchPtr, opts.inputZeroPoint, inDType, opts.outputZeroPoint, outDType, range, multipliers, short);
 }
 
 /** Packs B (K×N, or N×K with transB) of MatMulInteger: raw int32 outputs, no requantization. */
@@ -170,7 +226,7 @@ export function packMatMulInteger(rt: Runtime, b: QArray, K: number, N: number, 
   const w = checkWeights(b, K, N, where);
   const zw = perChannel(opts.bZeroPoint, N, 0, `${where}: bZeroPoint`);
   checkZeroPoints(zw, dtypeOf(w, where), `${where}: bZeroPoint`);
-  const u: Unpacked = { at: weightAccessor(w, K, N, opts.transB ?? false, zw), bias: new Array(N).fill(0), multipliers: [] };
+  const u: Unpacked = { at: weightAccessor(w, K, N, opts.transB ?? false, zw), bias: new Array(N).fill(0), multipliers: [], maxA: null };
   const { blocks, weightsPtr, scratchPtr } = pack(rt, K, N, u, where);
   return new PackedQGemm(rt, blocks, K, N, 'int32', weightsPtr, scratchPtr, 0, 'int8', 0, 'int8', [0, 0], []);
 }
@@ -195,11 +251,9 @@ function run(
   if (K > 0) rt.arena.check(aPtr, (M - 1) * lda + K, `${where}: a`);
   rt.arena.check(cPtr, ((M - 1) * ldc + N) * esz, `${where}: c`);
   if (rt.wasm) {
-    const kp = (K + 1) >> 1;
-    const ncBlock = Math.max(1, Math.floor(L2_PANEL_BYTES / Math.max(1, kp * 32)));
-    const mode = packed.mode === 'int32' ? OUT_I32 : OUT_Q_COLS;
+    const mode = packed.mode === 'int32' ? OUT_I32 : packed.short ? OUT_Q_COLS_SHORT : OUT_Q_COLS;
     const o = wasmOutputParams(packed.outputZeroPoint, packed.range, packed.outputDType);
-    rt.wasm.i8_gemm(M, K, N, aPtr, lda, aDType === 'uint8' ? 1 : 0, za, packed.weightsPtr, cPtr, ldc, mode, o.zp, o.lo, o.hi, o.flip, packed.scratchPtr, ncBlock);
+    rt.wasm.i8_gemm(M, K, N, aPtr, lda, aDType === 'uint8' ? 1 : 0, za, packed.weightsPtr, cPtr, ldc, mode, o.zp, o.lo, o.hi, o.flip, packed.scratchPtr, stripsPerBlock(K));
     return;
   }
   const arena = rt.arena;

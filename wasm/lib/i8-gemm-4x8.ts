@@ -5,31 +5,38 @@
 // i32x4.dot_i16x8_s (pmaddwd: two products summed per lane) can never overflow, for int8 and
 // uint8 alike, and no zero-point correction terms are needed.
 //
-//  rows  (a strip of 4): per k-pair the 4 rows' (k, k+1) int16 pairs, 16 bytes; each pair is
-//        broadcast with one load32_splat at a constant offset.
+//  rows  (a strip of 4): per k-pair the 4 rows' (k, k+1) int16 pairs, 16 bytes, one load; each
+//        pair is broadcast by pshufd.
 //  panel: per k-pair 8 columns × (k, k+1) int16 = 32 bytes, two v128 loads.
-// Per k-pair: 4 splats + 2 loads + 8 dot + 8 add. 8 accumulators + 2 panel vectors + 1 splat =
-// 11 live v128, within the 15 V8 x64 gives without spilling.
-import { requantLanes, requantUniform, packClampI8, LANE_PARAMS_BYTES } from './requant';
+// Per k-pair: 3 loads + 4 shuffles + 8 dot + 8 add (and V8's loop overhead: a stack check, two
+// address zero-extensions, the compare: 31 instructions, no spills, checked with
+// --print-wasm-code). 8 accumulators + 2 panel vectors + 2 = 12 live v128 of the 15 V8 gives.
+import { requantLanes, srdhmBounded, packClampI8, LANE_PARAMS_BYTES } from './requant';
 
 /** Raw int32 accumulators out (MatMulInteger / ConvInteger). */
 export const OUT_I32: i32 = 0;
 /** Requantize with one multiplier per column (GEMM: per output channel = column). */
 export const OUT_Q_COLS: i32 = 1;
-/** Requantize with one multiplier per row (convolution: per output channel = row). */
-export const OUT_Q_ROWS: i32 = 2;
+/**
+ * Per column, the short form for bounded accumulators (|acc + bias| · 2^(E − right) < 2^30):
+ * the panel head holds 8 biases, 8 multipliers (at 32), 8 factors 2^(E − right) (at 64), then
+ * E (at 96) and 2^(E − 1) (at 100), E the largest right shift of the panel's columns. Scaling a
+ * lane by 2^(E − right) before the shared rounding shift by E rounds it exactly as a shift by
+ * its own `right` would (the remainder bits only move up), so one uniform shift serves all lanes.
+ */
+export const OUT_Q_COLS_SHORT: i32 = 3;
 
 /** Per-column epilogue block at the head of a packed weight panel: 8 int32 biases, then lane params. */
 export const COL_BIAS_BYTES: usize = 32;
 export const COL_HEAD_BYTES: usize = COL_BIAS_BYTES + 2 * LANE_PARAMS_BYTES;
-/** Per-row epilogue record (conv): bias, multiplier, left shift, right shift (int32 each). */
-export const ROW_PARAM_BYTES: usize = 16;
 
 /**
- * C[4×8] = epilogue(R[4×2kp] · P[2kp×8]). `params`: OUT_Q_COLS → the panel head (COL_HEAD_BYTES);
- * OUT_Q_ROWS → 4 row records (ROW_PARAM_BYTES each); OUT_I32 → unused. C row stride `ldc` bytes.
+ * C[4×8] = epilogue(R[4×2kp] · P[2kp×8]). `params`: OUT_Q_COLS / OUT_Q_COLS_SHORT → the panel
+ * head (COL_HEAD_BYTES); OUT_I32 → unused. C row stride `ldc` bytes. (Convolutions, which
+ * requantize per row, have their own tile: wasm/lib/i8-conv-tile.ts.)
  * Quantized outputs: + zp, clamp to [lo, hi] (int8 lanes), XOR flip; 8 bytes per row.
  */
+@inline
 export function i8GemmTile4x8(
   r: usize, p: usize, kp: i32, c: usize, ldc: usize,
   mode: i32, params: usize, zp: i32, lo: i32, hi: i32, flip: i32,
@@ -58,18 +65,22 @@ export function i8GemmTile4x8(
     v128.store(c3, x30); v128.store(c3, x31, 16);
     return;
   }
-  if (mode == OUT_Q_COLS) {
+  if (mode == OUT_Q_COLS_SHORT) {
+    const b0 = v128.load(params), b1 = v128.load(params, 16);
+    const q0 = v128.load(params, 32), q1 = v128.load(params, 48);
+    const m0 = v128.load(params, 64), m1 = v128.load(params, 80);
+    const e = load<i32>(params, 96), vround = v128.load32_splat(params, 100);
+    x00 = colsShort(i32x4.add(x00, b0), q0, m0, vround, e); x01 = colsShort(i32x4.add(x01, b1), q1, m1, vround, e);
+    x10 = colsShort(i32x4.add(x10, b0), q0, m0, vround, e); x11 = colsShort(i32x4.add(x11, b1), q1, m1, vround, e);
+    x20 = colsShort(i32x4.add(x20, b0), q0, m0, vround, e); x21 = colsShort(i32x4.add(x21, b1), q1, m1, vround, e);
+    x30 = colsShort(i32x4.add(x30, b0), q0, m0, vround, e); x31 = colsShort(i32x4.add(x31, b1), q1, m1, vround, e);
+  } else {
     const b0 = v128.load(params), b1 = v128.load(params, 16);
     const q0 = params + COL_BIAS_BYTES, q1 = q0 + LANE_PARAMS_BYTES;
     x00 = requantLanes(i32x4.add(x00, b0), q0); x01 = requantLanes(i32x4.add(x01, b1), q1);
     x10 = requantLanes(i32x4.add(x10, b0), q0); x11 = requantLanes(i32x4.add(x11, b1), q1);
     x20 = requantLanes(i32x4.add(x20, b0), q0); x21 = requantLanes(i32x4.add(x21, b1), q1);
     x30 = requantLanes(i32x4.add(x30, b0), q0); x31 = requantLanes(i32x4.add(x31, b1), q1);
-  } else {
-    x00 = rowRequant(x00, params); x01 = rowRequant(x01, params);
-    x10 = rowRequant(x10, params + ROW_PARAM_BYTES); x11 = rowRequant(x11, params + ROW_PARAM_BYTES);
-    x20 = rowRequant(x20, params + 2 * ROW_PARAM_BYTES); x21 = rowRequant(x21, params + 2 * ROW_PARAM_BYTES);
-    x30 = rowRequant(x30, params + 3 * ROW_PARAM_BYTES); x31 = rowRequant(x31, params + 3 * ROW_PARAM_BYTES);
   }
   const vzp = i16x8.splat(<i16>zp), vlo = i8x16.splat(<i8>lo), vhi = i8x16.splat(<i8>hi);
   const vflip = i8x16.splat(flip != 0 ? <i8>0x80 : 0);
@@ -79,8 +90,9 @@ export function i8GemmTile4x8(
   v128.store64_lane(c2, v23, 0); v128.store64_lane(c3, v23, 1);
 }
 
+/** OUT_Q_COLS_SHORT's requantization of one vector (see there). */
 @inline
-function rowRequant(x: v128, rec: usize): v128 {
-  const acc = i32x4.add(x, v128.load32_splat(rec));
-  return requantUniform(acc, load<i32>(rec, 4), load<i32>(rec, 8), load<i32>(rec, 12));
+export function colsShort(x: v128, qm: v128, mul: v128, vround: v128, e: i32): v128 {
+  const t = i32x4.mul(srdhmBounded(x, qm), mul);
+  return i32x4.shr_s(i32x4.add(i32x4.add(t, vround), i32x4.shr_s(t, 31)), e);
 }

@@ -34,6 +34,16 @@ export function srdhmPositive(x: v128, qm: v128): v128 {
   return i32x4.shuffle(lo, hi, 1, 3, 5, 7);
 }
 
+/** SaturatingRoundingDoublingHighMul for qm > 0 and |x| < 2^30: the doubling happens on x (no overflow). */
+@inline
+export function srdhmBounded(x: v128, qm: v128): v128 {
+  const half = i64x2.splat(0x80000000);
+  const x2 = i32x4.add(x, x);
+  const lo = i64x2.add(i64x2.extmul_low_i32x4_s(x2, qm), half);
+  const hi = i64x2.add(i64x2.extmul_high_i32x4_s(x2, qm), half);
+  return i32x4.shuffle(lo, hi, 1, 3, 5, 7);
+}
+
 /** MultiplyByQuantizedMultiplier with a different multiplier and shift in each lane; params at `p`. */
 @inline
 export function requantLanes(acc: v128, p: usize): v128 {

@@ -2,7 +2,12 @@
 // QAdd, QAveragePool, QGlobalAveragePool, QConcat. These requantize in floating point, as
 // onnxruntime's QLinearAdd / QLinearAveragePool / QLinearConcat do: the result equals the QDQ
 // graph they replace (DequantizeLinear → op → QuantizeLinear) up to float rounding ties.
+// QLut and same-shape QAdd run on WASM kernels (kernels/int8: lutPtr, qaddF32RqPtr), bit-exact
+// with the loops here.
 import { averagePoolF32Ptr, globalAveragePoolF32Ptr } from '../../../../kernels/pool.js';
+import { lutPtr } from '../../../../kernels/int8/lut.js';
+import { everyWindowCounts, qaddF32RqPtr, qaveragePoolF32RqPtr, qglobalAverageF32RqPtr, type QAveragePoolF32Params } from '../../../../kernels/int8/qdq.js';
+import { spatialOutput } from '../../../ops/dims.js';
 import { normAxis } from '../../../ops/dims.js';
 import { EDGERUN_DOMAIN } from '../../../ops/fused-activation.js';
 import type { QPoolParams } from '../../../ops/quant-fused-ops.js';
@@ -20,6 +25,19 @@ defineCpuKernel({
     const y = ctx.outputs[0];
     // table[i] is the output for input qmin + i.
     const offset = x.dtype === 'int8' ? 128 : 0;
+    if (ctx.rt.wasm && table.value && x.dtype === table.dtype) {
+      // The WASM kernel indexes by the input's byte (int8 −1 → 255): rotate the table once.
+      const t = table.value.data as Int8Array;
+      const byByte = new Int8Array(256);
+      for (let i = 0; i < 256; i++) byByte[(i - offset) & 0xff] = t[i];
+      const rt = ctx.rt;
+      const at = ctx.keep('lut', () => {
+        const p = rt.arena.alloc(256, `${ctx.node.label} table`);
+        rt.arena.i8(p, 256).set(byByte);
+        return p;
+      }, (p) => rt.arena.free(p));
+      return () => lutPtr(rt, x.size, x.ptr, at, y.ptr);
+    }
     return () => {
       const t = ctx.view(table) as Int8Array;
       const xs = ctx.view(x) as Int8Array;
@@ -76,21 +94,38 @@ defineCpuKernel({
     const pa = qparams(ctx, 1, 2, 'a');
     const pb = qparams(ctx, 4, 5, 'b');
     const py = qparams(ctx, 6, 7, 'y');
+    const [lo, hi] = rangeOf(y.dtype);
+    const fast = a.dtype === y.dtype && b.dtype === y.dtype && (a.size === y.size || b.size === y.size) && (a.size === y.size || a.size === 1) && (b.size === y.size || b.size === 1);
+    if (fast) {
+      // Same shapes, or one operand a single value: the SIMD kernel (b is the broadcast one).
+      const [full, fp, one, op] = a.size === y.size ? [a, pa, b, pb] : [b, pb, a, pa];
+      const rt = ctx.rt;
+      return () => {
+        const [sf, zf, so, zo, sy, zy] = [fp.scale(), fp.zp(), op.scale(), op.zp(), py.scale(), py.zp()];
+        if (fr(sf) === sf && fr(so) === so && fr(sy) === sy) {
+          qaddF32RqPtr(rt, y.size, full.ptr, one.ptr, one.size, y.ptr, { a: { scale: sf, zeroPoint: zf }, b: { scale: so, zeroPoint: zo }, out: { scale: sy, zeroPoint: zy }, dtype: y.dtype as 'int8' });
+          return;
+        }
+        addLoop(ctx, a, b, y, [pa.scale(), pa.zp(), pb.scale(), pb.zp(), sy, zy], broadcastIndex(a.dims, y.dims), broadcastIndex(b.dims, y.dims), lo, hi);
+      };
+    }
     const ia = broadcastIndex(a.dims, y.dims);
     const ib = broadcastIndex(b.dims, y.dims);
-    const [lo, hi] = rangeOf(y.dtype);
-    return () => {
-      const [sa, za, sb, zb, sy, zy] = [pa.scale(), pa.zp(), pb.scale(), pb.zp(), py.scale(), py.zp()];
-      const av = ctx.view(a) as Int8Array;
-      const bv = ctx.view(b) as Int8Array;
-      const out = ctx.view(y) as Int8Array;
-      for (let i = 0; i < out.length; i++) {
-        const real = fr(fr(fr(av[ia[i]] - za) * sa) + fr(fr(bv[ib[i]] - zb) * sb));
-        out[i] = quantizeOne(real, sy, zy, lo, hi);
-      }
-    };
+    return () => addLoop(ctx, a, b, y, [pa.scale(), pa.zp(), pb.scale(), pb.zp(), py.scale(), py.zp()], ia, ib, lo, hi);
   },
 });
+
+/** The reference QAdd: float32 dequantize, add, quantize (any broadcast). */
+function addLoop(ctx: CpuPrepareContext<unknown>, a: CpuTensor, b: CpuTensor, y: CpuTensor, params: number[], ia: Int32Array, ib: Int32Array, lo: number, hi: number): void {
+  const [sa, za, sb, zb, sy, zy] = params;
+  const av = ctx.view(a) as Int8Array;
+  const bv = ctx.view(b) as Int8Array;
+  const out = ctx.view(y) as Int8Array;
+  for (let i = 0; i < out.length; i++) {
+    const real = fr(fr(fr(av[ia[i]] - za) * sa) + fr(fr(bv[ib[i]] - zb) * sb));
+    out[i] = quantizeOne(real, sy, zy, lo, hi);
+  }
+}
 
 /** Pools x − zx in float32 (exact sums of small integers), then requantizes sx·avg. */
 function preparePool(ctx: CpuPrepareContext<QPoolParams>, global: boolean): () => void {
@@ -101,30 +136,68 @@ function preparePool(ctx: CpuPrepareContext<QPoolParams>, global: boolean): () =
   const [lo, hi] = rangeOf(y.dtype);
   const sp = ctx.params.spatial;
   const rt = ctx.rt;
-  return () => {
-    const [sx, zx, sy, zy] = [px.scale(), px.zp(), py.scale(), py.zp()];
-    const arena = rt.arena;
-    const xi = arena.alloc(x.size * 4, `${ctx.node.label} widened input`);
-    const yo = arena.alloc(y.size * 4, `${ctx.node.label} pooled sums`);
-    try {
-      const wide = arena.f32(xi, x.size);
-      const xs = ctx.view(x) as Int8Array;
-      for (let i = 0; i < xs.length; i++) wide[i] = xs[i] - zx;
-      if (global || !sp) globalAveragePoolF32Ptr(rt, xi, x.dims, yo);
-      else {
-        averagePoolF32Ptr(rt, xi, x.dims, yo, {
-          kernel: sp.kernel, strides: sp.strides, pads: sp.pads, dilations: sp.dilations, ceilMode: sp.ceilMode, autoPad: sp.autoPad,
-          countIncludePad: ctx.params.countIncludePad,
-        });
-      }
-      const avg = arena.f32(yo, y.size);
-      const out = ctx.view(y) as Int8Array;
-      for (let i = 0; i < out.length; i++) out[i] = quantizeOne(fr(avg[i] * sx), sy, zy, lo, hi);
-    } finally {
-      arena.free(yo);
-      arena.free(xi);
-    }
+  const plane = x.dims.slice(2).reduce((a, d) => a * d, 1);
+  if ((global || !sp) && x.dtype === y.dtype && plane >= 1 && plane * 255 < 2 ** 24) {
+    // The integer sum is exact in float32 here: the WASM kernel gives the loop below bit for bit.
+    return () => {
+      const [sx, zx, sy, zy] = [px.scale(), px.zp(), py.scale(), py.zp()];
+      if (fr(sx) !== sx || fr(sy) !== sy) return poolLoop(ctx, global, px, py, lo, hi);
+      qglobalAverageF32RqPtr(rt, x.size / plane, plane, x.ptr, y.ptr, { x: { scale: sx, zeroPoint: zx }, out: { scale: sy, zeroPoint: zy }, dtype: y.dtype as 'int8' });
+    };
+  }
+  const windowed = sp && !global ? windowParams(ctx, x, y) : null;
+  if (windowed) {
+    const [, , H, W] = x.dims;
+    return () => {
+      const [sx, zx, sy, zy] = [px.scale(), px.zp(), py.scale(), py.zp()];
+      if (fr(sx) !== sx || fr(sy) !== sy) return poolLoop(ctx, global, px, py, lo, hi);
+      qaveragePoolF32RqPtr(rt, x.dims[0] * x.dims[1], H, W, x.ptr, y.ptr, { ...windowed, x: { scale: sx, zeroPoint: zx }, out: { scale: sy, zeroPoint: zy }, dtype: y.dtype as 'int8' });
+    };
+  }
+  return () => poolLoop(ctx, global, px, py, lo, hi);
+}
+
+/** The window of a 2-D QAveragePool the WASM kernel takes (every window counts a tap), or null. */
+function windowParams(ctx: CpuPrepareContext<QPoolParams>, x: CpuTensor, y: CpuTensor): Omit<QAveragePoolF32Params, 'x' | 'out' | 'dtype'> | null {
+  const sp = ctx.params.spatial!;
+  if (x.dims.length !== 4 || x.dtype !== y.dtype || sp.kernel[0] * sp.kernel[1] * 255 >= 2 ** 24) return null;
+  const pads = spatialOutput(ctx.op, x.dims.slice(2), sp).pads!;
+  const p = {
+    kernel: [sp.kernel[0], sp.kernel[1]] as [number, number], strides: [sp.strides[0], sp.strides[1]] as [number, number],
+    dilations: [sp.dilations[0], sp.dilations[1]] as [number, number], pads: [pads[0], pads[1], pads[2], pads[3]] as [number, number, number, number],
+    outSize: [y.dims[2], y.dims[3]] as [number, number], countIncludePad: ctx.params.countIncludePad,
   };
+  return everyWindowCounts(x.dims[2], x.dims[3], p) ? p : null;
+}
+
+/** The reference pooling: x − zx widened to float32, the float pool kernel, then quantized. */
+function poolLoop(ctx: CpuPrepareContext<QPoolParams>, global: boolean, px: QParamReaders, py: QParamReaders, lo: number, hi: number): void {
+  const x = ctx.inputs[0]!;
+  const y = ctx.outputs[0];
+  const sp = ctx.params.spatial;
+  const rt = ctx.rt;
+  const [sx, zx, sy, zy] = [px.scale(), px.zp(), py.scale(), py.zp()];
+  const arena = rt.arena;
+  const xi = arena.alloc(x.size * 4, `${ctx.node.label} widened input`);
+  const yo = arena.alloc(y.size * 4, `${ctx.node.label} pooled sums`);
+  try {
+    const wide = arena.f32(xi, x.size);
+    const xs = ctx.view(x) as Int8Array;
+    for (let i = 0; i < xs.length; i++) wide[i] = xs[i] - zx;
+    if (global || !sp) globalAveragePoolF32Ptr(rt, xi, x.dims, yo);
+    else {
+      averagePoolF32Ptr(rt, xi, x.dims, yo, {
+        kernel: sp.kernel, strides: sp.strides, pads: sp.pads, dilations: sp.dilations, ceilMode: sp.ceilMode, autoPad: sp.autoPad,
+        countIncludePad: ctx.params.countIncludePad,
+      });
+    }
+    const avg = arena.f32(yo, y.size);
+    const out = ctx.view(y) as Int8Array;
+    for (let i = 0; i < out.length; i++) out[i] = quantizeOne(fr(avg[i] * sx), sy, zy, lo, hi);
+  } finally {
+    arena.free(yo);
+    arena.free(xi);
+  }
 }
 
 defineCpuKernel<QPoolParams>({ type: 'QAveragePool', domain: EDGERUN_DOMAIN, prepare: (ctx) => preparePool(ctx, false) });

@@ -1,8 +1,8 @@
 // QConv and QGemm on the int8 WASM kernels (kernels/int8: TFLite arithmetic, bit-exact with the
 // TypeScript reference in quant-arith.ts). Used when the node's parameters are constants and the
 // geometry is one the kernels take (2-D convolutions; any GEMM); otherwise null, and the caller
-// runs the reference arithmetic. The fused clamp (clamp_min/clamp_max) is applied after the
-// kernel, which clamps to the dtype range only: clamping twice equals clamping to the narrower range.
+// runs the reference arithmetic. The fused clamp (clamp_min/clamp_max) is the kernels' output
+// clamp range (the dtype's range narrowed), applied in the requantization epilogue.
 import { packQConv, qconvPtr } from '../../../../kernels/int8/conv.js';
 import { packQDepthwise, qdepthwisePtr } from '../../../../kernels/int8/dwconv.js';
 import { packQGemm, qgemmPtr } from '../../../../kernels/int8/gemm.js';
@@ -18,16 +18,12 @@ type Q8 = 'int8' | 'uint8';
 const is8 = (t: CpuTensor | null): t is CpuTensor => !!t && (t.dtype === 'int8' || t.dtype === 'uint8');
 const constNums = (t: CpuTensor | null, fallback: number): number[] | null => (t ? (t.value ? Array.from(numbersOf(t.dtype, t.value.data as TypedData)) : null) : [fallback]);
 
-/** Clamps the output in place when the requested range is narrower than the dtype's. */
-function clampAfter(ctx: CpuPrepareContext<unknown>, y: CpuTensor, clamp: [number | null, number | null]): (() => void) | null {
+/** The output clamp range: the dtype's, narrowed by clamp_min/clamp_max; null when empty. */
+function clampRange(y: CpuTensor, clamp: [number | null, number | null]): [number, number] | null {
   const [qlo, qhi] = rangeOf(y.dtype);
   const lo = Math.max(qlo, clamp[0] ?? qlo);
   const hi = Math.min(qhi, clamp[1] ?? qhi);
-  if (lo === qlo && hi === qhi) return null;
-  return () => {
-    const out = ctx.view(y) as Int8Array;
-    for (let i = 0; i < out.length; i++) out[i] = out[i] < lo ? lo : out[i] > hi ? hi : out[i];
-  };
+  return lo <= hi ? [lo, hi] : null;
 }
 
 interface Params {
@@ -52,7 +48,8 @@ export function int8QConv(ctx: CpuPrepareContext<QConvParams>): (() => void) | n
   const [x, w, y] = [ctx.inputs[0]!, ctx.inputs[3]!, ctx.outputs[0]];
   if (ctx.params.requantize !== 'tflite' || x.dims.length !== 4 || !is8(x) || !is8(w) || !is8(y)) return null;
   const p = constants(ctx, { xs: 1, xzp: 2, w: 3, ws: 4, wzp: 5, ys: 6, yzp: 7, bias: 8 });
-  if (!p) return null;
+  const clamp = clampRange(y, ctx.params.clamp);
+  if (!p || !clamp) return null;
   const sp = convSpatial(ctx.op, ctx.params, { dtype: w.dtype, shape: [...w.dims], value: w.value });
   const pads = spatialOutput(ctx.op, x.dims.slice(2), sp).pads!;
   const [N, C, H, W] = x.dims;
@@ -60,37 +57,32 @@ export function int8QConv(ctx: CpuPrepareContext<QConvParams>): (() => void) | n
   const group = ctx.params.group;
   const quant = {
     bias: p.bias, weightScales: p.ws, weightZeroPoints: p.wzp, inputScale: p.xs, inputZeroPoint: p.xzp, inputDType: x.dtype as Q8,
-    outputScale: p.ys, outputZeroPoint: p.yzp, outputDType: y.dtype as Q8,
+    outputScale: p.ys, outputZeroPoint: p.yzp, outputDType: y.dtype as Q8, clamp,
   };
   const window = { kernel: [w.dims[2], w.dims[3]] as [number, number], strides: sp.strides as [number, number], dilations: sp.dilations as [number, number], pads: pads as [number, number, number, number] };
   const weights = w.value!.data as Int8Array;
   const rt = ctx.rt;
-  const post = clampAfter(ctx, y, ctx.params.clamp);
-  let run: () => void;
   if (group === C && w.dims[1] === 1 && M % C === 0) {
     const packed = ctx.keep('int8dw', () => packQDepthwise(rt, weights, { ...quant, ...window, channels: C, depthMultiplier: M / C }), (k) => k.free());
-    run = () => qdepthwisePtr(rt, N, H, W, x.ptr, packed, y.ptr);
-  } else {
-    const packed = ctx.keep('int8conv', () => packQConv(rt, weights, { ...quant, ...window, inChannels: C, outChannels: M, group }), (k) => k.free());
-    run = () => qconvPtr(rt, N, H, W, x.ptr, packed, y.ptr);
+    return () => qdepthwisePtr(rt, N, H, W, x.ptr, packed, y.ptr);
   }
-  return post ? () => (run(), post()) : run;
+  const packed = ctx.keep('int8conv', () => packQConv(rt, weights, { ...quant, ...window, inChannels: C, outChannels: M, group }), (k) => k.free());
+  return () => qconvPtr(rt, N, H, W, x.ptr, packed, y.ptr);
 }
 
 export function int8QGemm(ctx: CpuPrepareContext<QGemmParams>): (() => void) | null {
   const [a, b, y] = [ctx.inputs[0]!, ctx.inputs[3]!, ctx.outputs[0]];
   if (ctx.params.requantize !== 'tflite' || !is8(a) || !is8(b) || !is8(y)) return null;
   const p = constants(ctx, { xs: 1, xzp: 2, w: 3, ws: 4, wzp: 5, bias: 6, ys: 7, yzp: 8 });
-  if (!p) return null;
+  const clamp = clampRange(y, ctx.params.clamp);
+  if (!p || !clamp) return null;
   const transB = ctx.params.transB;
   const [K, N] = transB ? [b.dims[1], b.dims[0]] : [b.dims[0], b.dims[1]];
   const M = a.size / Math.max(1, K);
   const rt = ctx.rt;
   const packed = ctx.keep('int8gemm', () => packQGemm(rt, b.value!.data as Int8Array, K, N, {
     bias: p.bias, weightScales: p.ws, weightZeroPoints: p.wzp, inputScale: p.xs, inputZeroPoint: p.xzp, inputDType: a.dtype as Q8,
-    outputScale: p.ys, outputZeroPoint: p.yzp, outputDType: y.dtype as Q8, transB,
+    outputScale: p.ys, outputZeroPoint: p.yzp, outputDType: y.dtype as Q8, transB, clamp,
   }), (k) => k.free());
-  const post = clampAfter(ctx, y, ctx.params.clamp);
-  const run = () => qgemmPtr(rt, M, a.ptr, K, packed, y.ptr, N);
-  return post ? () => (run(), post()) : run;
+  return () => qgemmPtr(rt, M, a.ptr, K, packed, y.ptr, N);
 }

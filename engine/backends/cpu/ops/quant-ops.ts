@@ -2,6 +2,7 @@
 // DynamicQuantizeLinear (on the hybrid kernel's row quantizer), Round. The integer conv/matmul
 // operators live in quant-conv.ts and quant-matmul.ts.
 import { quantizeRowsDynamicPtr } from '../../../../kernels/hybrid-gemm.js';
+import { dequantizeF32Ptr, quantizeF32Ptr } from '../../../../kernels/int8/qdq.js';
 import type { QdqParams } from '../../../ops/quant-ops.js';
 import { normAxis } from '../../../ops/dims.js';
 import type { TypedData } from '../../../tensor.js';
@@ -29,10 +30,16 @@ defineCpuKernel<QdqParams>({
     const geo = axis < 0 ? { outer: 1, channels: 1, inner: x.size } : axisGeometry(x.dims, axis);
     const readScale = paramReader(ctx, s, 1);
     const readZp = paramReader(ctx, z, 0);
+    // Per tensor, float32 to 8 bits: the SIMD kernel (bit-exact with the loop below).
+    const simd = axis < 0 && x.dtype === 'float32' && (y.dtype === 'int8' || y.dtype === 'uint8');
     return () => {
       const scales = perChannel(readScale(), geo.channels, 'y_scale', ctx);
       checkScales(ctx, scales, 'y_scale');
       const zps = perChannel(readZp(), geo.channels, 'y_zero_point', ctx);
+      if (simd && fr(scales[0]) === scales[0]) {
+        quantizeF32Ptr(ctx.rt, x.size, x.ptr, y.ptr, { scale: scales[0], zeroPoint: zps[0], dtype: y.dtype as 'int8' });
+        return;
+      }
       const xs = numbersOf(x.dtype, ctx.view(x));
       const out = ctx.view(y) as Int8Array;
       let i = 0;
@@ -57,12 +64,17 @@ defineCpuKernel<QdqParams>({
     const readScale = paramReader(ctx, s, 1);
     const readZp = paramReader(ctx, z, 0);
     const half = y.dtype === 'float16';
+    const simd = axis < 0 && y.dtype === 'float32' && (x.dtype === 'int8' || x.dtype === 'uint8');
     return () => {
       const scales = perChannel(readScale(), geo.channels, 'x_scale', ctx);
       for (let c = 0; c < scales.length; c++) {
         if (!Number.isFinite(scales[c])) throw ctx.error('InvalidArgument', `x_scale[${c}] is ${scales[c]}; a scale must be finite`);
       }
       const zps = perChannel(readZp(), geo.channels, 'x_zero_point', ctx);
+      if (simd && scales[0] > 0 && fr(scales[0]) === scales[0]) {
+        dequantizeF32Ptr(ctx.rt, x.size, x.ptr, y.ptr, { scale: scales[0], zeroPoint: zps[0], dtype: x.dtype as 'int8' });
+        return;
+      }
       const xs = ctx.view(x) as Int32Array;
       const out = ctx.view(y) as Float32Array;
       let i = 0;
