@@ -7,7 +7,9 @@ import {
   maxPoolF32,
   maxPoolF32Ptr,
   type PoolOptions,
+  poolGeometry,
 } from '../../../../kernels/pool.js';
+import { qpoolPtr } from '../../../../kernels/int8/pool.js';
 import type { PoolParams } from '../../../ops/conv-ops.js';
 import { defineCpuKernel, type CpuPrepareContext } from '../kernel-def.js';
 
@@ -21,11 +23,29 @@ function options(p: PoolParams): PoolOptions {
   return { kernel: s.kernel, strides: s.strides, pads: s.pads, dilations: s.dilations, ceilMode: s.ceilMode, autoPad: s.autoPad };
 }
 
-/** Max of 8-bit integers is exact in float32: widen, pool, narrow (no int8 max-pool graph path is hot). */
+/**
+ * MaxPool of 8-bit integers (quantized graphs keep their activations int8/uint8 here). 2-D
+ * windows without dilation or ceil-mode growth run on the int8 pooling kernel; anything else
+ * widens to float32 (exact for a max), pools and narrows.
+ */
 function maxPoolBytes(ctx: CpuPrepareContext<PoolParams>): () => void {
   const x = ctx.inputs[0]!;
   const y = ctx.outputs[0];
   const opts = options(ctx.params);
+  const g = poolGeometry(x.dims, opts, `${ctx.node.label}`);
+  const s = ctx.params.spatial;
+  const floorDims = x.dims.length === 4 ? [0, 1].map((i) => Math.floor((x.dims[2 + i] + g.pads[i] + g.pads[2 + i] - s.kernel[i]) / g.strides[i]) + 1) : [];
+  const direct = x.dims.length === 4 && g.dilations.every((d) => d === 1) && floorDims[0] === y.dims[2] && floorDims[1] === y.dims[3];
+  if (direct) {
+    const [N, C, H, W] = x.dims;
+    const q = {
+      kernel: [s.kernel[0], s.kernel[1]] as [number, number],
+      strides: [g.strides[0], g.strides[1]] as [number, number],
+      pads: [g.pads[0], g.pads[1], g.pads[2], g.pads[3]] as [number, number, number, number],
+      dtype: x.dtype as 'int8' | 'uint8',
+    };
+    return () => qpoolPtr(ctx.rt, 'max', N, C, H, W, x.ptr, y.ptr, q);
+  }
   return () => {
     const arena = ctx.rt.arena;
     const xi = arena.alloc(x.size * 4, `${ctx.node.label} widened input`);
