@@ -10,6 +10,7 @@ import { EdgeRunError } from '../engine/errors.js';
 import { encodeActivation, type Activation } from './activation.js';
 import type { Arena } from './arena.js';
 import { checkDim } from './gemm.js';
+import { checkPackedWeights, PackedArenaWeights } from './packed-weights.js';
 import { conv2dRef, convOutputDimsUnchecked, type Conv2dGeometry } from './reference/conv.js';
 import type { Runtime } from './runtime.js';
 
@@ -55,28 +56,24 @@ interface Geometry {
   group: number;
 }
 
-class PackedConv implements PackedConv2dF32 {
-  private freed = false;
+class PackedConv extends PackedArenaWeights implements PackedConv2dF32 {
   constructor(
-    readonly rt: Runtime,
+    rt: Runtime,
     readonly weightDims: readonly number[],
     readonly group: number,
     readonly strides: readonly number[],
     readonly pads: readonly number[],
     readonly dilations: readonly number[],
-    readonly ptr: number,
+    ptr: number,
     readonly bytes: number,
     /** Byte offsets of the raw weights and the bias inside the block. */
     readonly rawOffset: number,
     readonly biasOffset: number,
-  ) {}
-  free(): void {
-    if (this.freed) throw new EdgeRunError('InvalidArgument', 'packed conv weights were already freed');
-    this.freed = true;
-    this.rt.arena.free(this.ptr);
+  ) {
+    super(rt, ptr);
   }
-  get isFreed(): boolean {
-    return this.freed;
+  protected get what(): string {
+    return 'packed conv weights';
   }
 }
 
@@ -231,9 +228,7 @@ function scratch(arena: Arena, bytes: number): number {
 }
 
 function checkPacked(rt: Runtime, packed: PackedConv2dF32, where: string): PackedConv {
-  if (!(packed instanceof PackedConv)) throw new EdgeRunError('InvalidArgument', `${where}: packed must come from packConv2dF32`);
-  if (packed.rt !== rt) throw new EdgeRunError('InvalidArgument', `${where}: packed weights belong to another runtime (${packed.rt.build}), not this ${rt.build} runtime`);
-  if (packed.isFreed) throw new EdgeRunError('InvalidArgument', `${where}: packed weights were freed`);
+  checkPackedWeights(rt, packed, PackedConv, 'packConv2dF32', where);
   return packed;
 }
 

@@ -10,7 +10,9 @@
 //  - reference build: B as K×N row-major halves, then the N biases as floats.
 import { EdgeRunError } from '../engine/errors.js';
 import { encodeActivation, type Activation } from './activation.js';
-import { checkDim, type GemmOptions } from './gemm.js';
+import { checkDim, checkF32, checkGemmStrides, gemmViaArena, type GemmArrayNames } from './gemm-api.js';
+import type { GemmOptions } from './gemm.js';
+import { checkPackedWeights, PackedArenaWeights } from './packed-weights.js';
 import { floatBitsToHalf } from './reference/f16.js';
 import { gemmF16Ref } from './reference/f16-gemm.js';
 import type { Runtime } from './runtime.js';
@@ -31,31 +33,24 @@ const NR = 8;
 const KC_BLOCK = 512;
 /** Rows of A per pass over the panels (0: all). */
 const MC_BLOCK = 0;
+const ARRAYS: GemmArrayNames = { input: 'a', inLabel: 'fp16 GEMM input A', outLabel: 'fp16 GEMM output C' };
 
-class PackedF16 implements PackedGemmF16 {
-  private freed = false;
+class PackedF16 extends PackedArenaWeights implements PackedGemmF16 {
   constructor(
-    readonly rt: Runtime,
+    rt: Runtime,
     readonly K: number,
     readonly N: number,
-    readonly ptr: number,
+    ptr: number,
     readonly bytes: number,
     readonly finite: boolean,
     /** Byte offset of the N biases (reference layout only). */
     readonly biasOffset: number,
-  ) {}
-  free(): void {
-    if (this.freed) throw new EdgeRunError('InvalidArgument', 'packed fp16 GEMM weights were already freed');
-    this.freed = true;
-    this.rt.arena.free(this.ptr);
+  ) {
+    super(rt, ptr);
   }
-  get isFreed(): boolean {
-    return this.freed;
+  protected get what(): string {
+    return 'packed fp16 GEMM weights';
   }
-}
-
-function checkF32(x: unknown, what: string): void {
-  if (!(x instanceof Float32Array)) throw new EdgeRunError('DTypeMismatch', `${what} must be a Float32Array`);
 }
 
 const isInfOrNanHalf = (h: number) => (h & 0x7c00) === 0x7c00;
@@ -125,12 +120,6 @@ export function packGemmF16(
   return new PackedF16(rt, K, N, ptr, bytes, finite, 0);
 }
 
-function checkPacked(rt: Runtime, packed: PackedGemmF16, where: string): asserts packed is PackedF16 {
-  if (!(packed instanceof PackedF16)) throw new EdgeRunError('InvalidArgument', `${where}: packed must come from packGemmF16`);
-  if (packed.rt !== rt) throw new EdgeRunError('InvalidArgument', `${where}: packed weights belong to another runtime (${packed.rt.build}), not this ${rt.build} runtime`);
-  if (packed.isFreed) throw new EdgeRunError('InvalidArgument', `${where}: packed weights were freed`);
-}
-
 /** C[M×N] = A[M×K]·B + bias, then act. Arena byte addresses; lda/ldc are row strides in floats. */
 export function gemmF16Ptr(
   rt: Runtime,
@@ -143,13 +132,9 @@ export function gemmF16Ptr(
   opts: GemmOptions = {},
 ): void {
   const where = 'gemmF16Ptr';
-  checkPacked(rt, packed, where);
+  checkPackedWeights(rt, packed, PackedF16, 'packGemmF16', where);
   const { K, N } = packed;
-  checkDim(M, `${where}: M`);
-  checkDim(lda, `${where}: lda`);
-  checkDim(ldc, `${where}: ldc`);
-  if (lda < K) throw new EdgeRunError('InvalidArgument', `${where}: lda ${lda} is smaller than K = ${K}`);
-  if (ldc < N) throw new EdgeRunError('InvalidArgument', `${where}: ldc ${ldc} is smaller than N = ${N}`);
+  checkGemmStrides(M, lda, ldc, K, N, where);
   const [act, p0, p1] = encodeActivation(opts.act, `${where}: act`);
   if (M === 0 || N === 0) return;
   if (K > 0) rt.arena.check(aPtr, ((M - 1) * lda + K) * 4, `${where}: a`);
@@ -177,32 +162,9 @@ export function gemmF16(
   opts: { act?: Activation; accumulate?: boolean; c?: Float32Array } = {},
 ): Float32Array {
   const where = 'gemmF16';
-  checkPacked(rt, packed, where);
-  checkDim(M, `${where}: M`);
-  checkF32(a, `${where}: a`);
+  checkPackedWeights(rt, packed, PackedF16, 'packGemmF16', where);
   const { K, N } = packed;
-  if (a.length !== M * K) throw new EdgeRunError('ShapeMismatch', `${where}: a has ${a.length} elements, expected M×K = ${M}×${K} = ${M * K}`);
-  if (opts.c !== undefined) {
-    checkF32(opts.c, `${where}: c`);
-    if (opts.c.length !== M * N) throw new EdgeRunError('ShapeMismatch', `${where}: c has ${opts.c.length} elements, expected M×N = ${M}×${N} = ${M * N}`);
-  } else if (opts.accumulate) {
-    throw new EdgeRunError('InvalidArgument', `${where}: accumulate needs c (the values to add onto)`);
-  }
-  encodeActivation(opts.act, `${where}: act`);
-  const c = opts.c ?? new Float32Array(M * N);
-  if (M === 0 || N === 0) return c;
-  const arena = rt.arena;
-  const aPtr = arena.alloc(a.length * 4, 'fp16 GEMM input A');
-  let cPtr = -1;
-  try {
-    cPtr = arena.alloc(c.length * 4, 'fp16 GEMM output C');
-    arena.f32(aPtr, a.length).set(a);
-    if (opts.accumulate) arena.f32(cPtr, c.length).set(c);
-    gemmF16Ptr(rt, M, aPtr, K, packed, cPtr, N, { act: opts.act, accumulate: opts.accumulate });
-    c.set(arena.f32(cPtr, c.length));
-  } finally {
-    if (cPtr >= 0) arena.free(cPtr);
-    arena.free(aPtr);
-  }
-  return c;
+  return gemmViaArena(rt, where, a, M, K, N, opts, ARRAYS, (aPtr, cPtr) =>
+    gemmF16Ptr(rt, M, aPtr, K, packed, cPtr, N, { act: opts.act, accumulate: opts.accumulate }),
+  );
 }

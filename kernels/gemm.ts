@@ -7,8 +7,12 @@
 //  - reference build: B as K×N row-major (alpha applied), then the N biases.
 import { EdgeRunError } from '../engine/errors.js';
 import { encodeActivation, type Activation } from './activation.js';
+import { checkDim, checkF32, checkGemmStrides, gemmViaArena, type GemmArrayNames } from './gemm-api.js';
+import { checkPackedWeights, PackedArenaWeights } from './packed-weights.js';
 import type { Runtime } from './runtime.js';
 import { gemmRef } from './reference/gemm.js';
+
+export { checkDim } from './gemm-api.js';
 
 export interface PackedGemmF32 {
   readonly K: number;
@@ -34,33 +38,21 @@ const NR = 8;
 const KC_BLOCK = 512;
 const MC_BLOCK = 0;
 const NC_BLOCK = 0;
+const ARRAYS: GemmArrayNames = { input: 'a', inLabel: 'GEMM input A', outLabel: 'GEMM output C' };
 
-class PackedGemm implements PackedGemmF32 {
-  private freed = false;
+class PackedGemm extends PackedArenaWeights implements PackedGemmF32 {
   constructor(
-    readonly rt: Runtime,
+    rt: Runtime,
     readonly K: number,
     readonly N: number,
-    readonly ptr: number,
+    ptr: number,
     readonly bytes: number,
-  ) {}
-  free(): void {
-    if (this.freed) throw new EdgeRunError('InvalidArgument', 'packed GEMM weights were already freed');
-    this.freed = true;
-    this.rt.arena.free(this.ptr);
+  ) {
+    super(rt, ptr);
   }
-  get isFreed(): boolean {
-    return this.freed;
+  protected get what(): string {
+    return 'packed GEMM weights';
   }
-}
-
-/** Throws unless v is a non-negative integer. */
-export function checkDim(v: number, what: string): void {
-  if (!Number.isInteger(v) || v < 0) throw new EdgeRunError('InvalidArgument', `${what} must be a non-negative integer, got ${v}`);
-}
-
-function checkF32(x: unknown, what: string): void {
-  if (!(x instanceof Float32Array)) throw new EdgeRunError('DTypeMismatch', `${what} must be a Float32Array`);
 }
 
 /** B is K×N row-major (or N×K when transB). bias (length N) is packed into the panels; alpha scales B at pack time. */
@@ -115,12 +107,6 @@ export function packGemmF32(
   return new PackedGemm(rt, K, N, ptr, floats * 4);
 }
 
-function checkPacked(rt: Runtime, packed: PackedGemmF32, where: string): void {
-  if (!(packed instanceof PackedGemm)) throw new EdgeRunError('InvalidArgument', `${where}: packed must come from packGemmF32`);
-  if (packed.rt !== rt) throw new EdgeRunError('InvalidArgument', `${where}: packed weights belong to another runtime (${packed.rt.build}), not this ${rt.build} runtime`);
-  if (packed.isFreed) throw new EdgeRunError('InvalidArgument', `${where}: packed weights were freed`);
-}
-
 /** C[M×N] = A[M×K]·B + bias, then act. Addresses are arena byte addresses; lda/ldc are row strides in floats.
  *  accumulate: C += A·B + bias instead of C = ... (used to add a recurrent product onto precomputed gates). */
 export function gemmF32Ptr(
@@ -134,13 +120,9 @@ export function gemmF32Ptr(
   opts: GemmOptions = {},
 ): void {
   const where = 'gemmF32Ptr';
-  checkPacked(rt, packed, where);
+  checkPackedWeights(rt, packed, PackedGemm, 'packGemmF32', where);
   const { K, N } = packed;
-  checkDim(M, `${where}: M`);
-  checkDim(lda, `${where}: lda`);
-  checkDim(ldc, `${where}: ldc`);
-  if (lda < K) throw new EdgeRunError('InvalidArgument', `${where}: lda ${lda} is smaller than K = ${K}`);
-  if (ldc < N) throw new EdgeRunError('InvalidArgument', `${where}: ldc ${ldc} is smaller than N = ${N}`);
+  checkGemmStrides(M, lda, ldc, K, N, where);
   const [act, p0, p1] = encodeActivation(opts.act, `${where}: act`);
   if (M === 0 || N === 0) return;
   if (K > 0) rt.arena.check(aPtr, ((M - 1) * lda + K) * 4, `${where}: a`);
@@ -168,32 +150,9 @@ export function gemmF32(
   opts: { act?: Activation; accumulate?: boolean; c?: Float32Array } = {},
 ): Float32Array {
   const where = 'gemmF32';
-  checkPacked(rt, packed, where);
-  checkDim(M, `${where}: M`);
-  checkF32(a, `${where}: a`);
+  checkPackedWeights(rt, packed, PackedGemm, 'packGemmF32', where);
   const { K, N } = packed;
-  if (a.length !== M * K) throw new EdgeRunError('ShapeMismatch', `${where}: a has ${a.length} elements, expected M×K = ${M}×${K} = ${M * K}`);
-  if (opts.c !== undefined) {
-    checkF32(opts.c, `${where}: c`);
-    if (opts.c.length !== M * N) throw new EdgeRunError('ShapeMismatch', `${where}: c has ${opts.c.length} elements, expected M×N = ${M}×${N} = ${M * N}`);
-  } else if (opts.accumulate) {
-    throw new EdgeRunError('InvalidArgument', `${where}: accumulate needs c (the values to add onto)`);
-  }
-  encodeActivation(opts.act, `${where}: act`);
-  const c = opts.c ?? new Float32Array(M * N);
-  if (M === 0 || N === 0) return c;
-  const arena = rt.arena;
-  const aPtr = arena.alloc(a.length * 4, 'GEMM input A');
-  let cPtr = -1;
-  try {
-    cPtr = arena.alloc(c.length * 4, 'GEMM output C');
-    arena.f32(aPtr, a.length).set(a);
-    if (opts.accumulate) arena.f32(cPtr, c.length).set(c);
-    gemmF32Ptr(rt, M, aPtr, K, packed, cPtr, N, { act: opts.act, accumulate: opts.accumulate });
-    c.set(arena.f32(cPtr, c.length));
-  } finally {
-    if (cPtr >= 0) arena.free(cPtr);
-    arena.free(aPtr);
-  }
-  return c;
+  return gemmViaArena(rt, where, a, M, K, N, opts, ARRAYS, (aPtr, cPtr) =>
+    gemmF32Ptr(rt, M, aPtr, K, packed, cPtr, N, { act: opts.act, accumulate: opts.accumulate }),
+  );
 }

@@ -12,7 +12,9 @@
 //  - reference build: [col scales ×N][bias ×N][int8 weights K×N row-major].
 import { EdgeRunError } from '../engine/errors.js';
 import { encodeActivation, type Activation } from './activation.js';
-import { checkDim, type GemmOptions } from './gemm.js';
+import { checkDim, checkF32, checkGemmStrides, gemmViaArena, type GemmArrayNames } from './gemm-api.js';
+import type { GemmOptions } from './gemm.js';
+import { checkPackedWeights, PackedArenaWeights } from './packed-weights.js';
 import { hybridGemmRef, quantizeRowsDynamicRef, quantizeWeightsPerChannelRef } from './reference/hybrid-gemm.js';
 import type { Runtime } from './runtime.js';
 
@@ -30,22 +32,15 @@ export const HYBRID_MAX_K = Math.floor((2 ** 31 - 1) / (255 * 127));
 const NR = 8;
 /** Quantized rows of A kept at once (in the module's static scratch): about this many bytes, L2-resident while the panels pass. */
 const QUANTIZED_BLOCK_BYTES = 128 * 1024;
+const ARRAYS: GemmArrayNames = { input: 'a', inLabel: 'hybrid GEMM input A', outLabel: 'hybrid GEMM output C' };
 
-class PackedHybrid implements PackedHybridGemm {
-  private freed = false;
-  constructor(readonly rt: Runtime, readonly K: number, readonly N: number, readonly ptr: number, readonly bytes: number) {}
-  free(): void {
-    if (this.freed) throw new EdgeRunError('InvalidArgument', 'packed hybrid GEMM weights were already freed');
-    this.freed = true;
-    this.rt.arena.free(this.ptr);
+class PackedHybrid extends PackedArenaWeights implements PackedHybridGemm {
+  constructor(rt: Runtime, readonly K: number, readonly N: number, ptr: number, readonly bytes: number) {
+    super(rt, ptr);
   }
-  get isFreed(): boolean {
-    return this.freed;
+  protected get what(): string {
+    return 'packed hybrid GEMM weights';
   }
-}
-
-function checkF32(x: unknown, what: string): void {
-  if (!(x instanceof Float32Array)) throw new EdgeRunError('DTypeMismatch', `${what} must be a Float32Array`);
 }
 
 /** Symmetric per-output-column int8 quantization of float weights (K×N, or N×K with transB; w keeps b's layout). */
@@ -123,12 +118,6 @@ export function packHybridGemm(
   return new PackedHybrid(rt, K, N, ptr, bytes);
 }
 
-function checkPacked(rt: Runtime, packed: PackedHybridGemm, where: string): void {
-  if (!(packed instanceof PackedHybrid)) throw new EdgeRunError('InvalidArgument', `${where}: packed must come from packHybridGemm`);
-  if (packed.rt !== rt) throw new EdgeRunError('InvalidArgument', `${where}: packed weights belong to another runtime (${packed.rt.build}), not this ${rt.build} runtime`);
-  if (packed.isFreed) throw new EdgeRunError('InvalidArgument', `${where}: packed weights were freed`);
-}
-
 /** C[M×N] = act(dequant(quant(A)·W) + bias). Arena byte addresses; lda/ldc are row strides in floats. */
 export function hybridGemmPtr(
   rt: Runtime,
@@ -141,13 +130,9 @@ export function hybridGemmPtr(
   opts: GemmOptions = {},
 ): void {
   const where = 'hybridGemmPtr';
-  checkPacked(rt, packed, where);
+  checkPackedWeights(rt, packed, PackedHybrid, 'packHybridGemm', where);
   const { K, N } = packed;
-  checkDim(M, `${where}: M`);
-  checkDim(lda, `${where}: lda`);
-  checkDim(ldc, `${where}: ldc`);
-  if (lda < K) throw new EdgeRunError('InvalidArgument', `${where}: lda ${lda} is smaller than K = ${K}`);
-  if (ldc < N) throw new EdgeRunError('InvalidArgument', `${where}: ldc ${ldc} is smaller than N = ${N}`);
+  checkGemmStrides(M, lda, ldc, K, N, where);
   const [act, p0, p1] = encodeActivation(opts.act, `${where}: act`);
   if (M === 0 || N === 0) return;
   if (K > 0) rt.arena.check(aPtr, ((M - 1) * lda + K) * 4, `${where}: a`);
@@ -176,34 +161,11 @@ export function hybridGemm(
   opts: { act?: Activation; accumulate?: boolean; c?: Float32Array } = {},
 ): Float32Array {
   const where = 'hybridGemm';
-  checkPacked(rt, packed, where);
-  checkDim(M, `${where}: M`);
-  checkF32(a, `${where}: a`);
+  checkPackedWeights(rt, packed, PackedHybrid, 'packHybridGemm', where);
   const { K, N } = packed;
-  if (a.length !== M * K) throw new EdgeRunError('ShapeMismatch', `${where}: a has ${a.length} elements, expected M×K = ${M}×${K} = ${M * K}`);
-  if (opts.c !== undefined) {
-    checkF32(opts.c, `${where}: c`);
-    if (opts.c.length !== M * N) throw new EdgeRunError('ShapeMismatch', `${where}: c has ${opts.c.length} elements, expected M×N = ${M}×${N} = ${M * N}`);
-  } else if (opts.accumulate) {
-    throw new EdgeRunError('InvalidArgument', `${where}: accumulate needs c (the values to add onto)`);
-  }
-  encodeActivation(opts.act, `${where}: act`);
-  const c = opts.c ?? new Float32Array(M * N);
-  if (M === 0 || N === 0) return c;
-  const arena = rt.arena;
-  const aPtr = arena.alloc(a.length * 4, 'hybrid GEMM input A');
-  let cPtr = -1;
-  try {
-    cPtr = arena.alloc(c.length * 4, 'hybrid GEMM output C');
-    arena.f32(aPtr, a.length).set(a);
-    if (opts.accumulate) arena.f32(cPtr, c.length).set(c);
-    hybridGemmPtr(rt, M, aPtr, K, packed, cPtr, N, { act: opts.act, accumulate: opts.accumulate });
-    c.set(arena.f32(cPtr, c.length));
-  } finally {
-    if (cPtr >= 0) arena.free(cPtr);
-    arena.free(aPtr);
-  }
-  return c;
+  return gemmViaArena(rt, where, a, M, K, N, opts, ARRAYS, (aPtr, cPtr) =>
+    hybridGemmPtr(rt, M, aPtr, K, packed, cPtr, N, { act: opts.act, accumulate: opts.accumulate }),
+  );
 }
 
 /**

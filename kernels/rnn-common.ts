@@ -186,6 +186,36 @@ export function inputSizeFromW(w: Weight | undefined, D: number, gates: number, 
   return data.length / rows;
 }
 
+/**
+ * The options every cell (LSTM, GRU, RNN) has. W is [D, gates·H, I], R [D, gates·H, H] and B
+ * [D, 2·gates·H] (Wb then Rb); each cell's options document its gates and default activations.
+ */
+export interface CellOptions {
+  W: Weight;
+  R: Weight;
+  B?: Weight;
+  hiddenSize: number;
+  direction?: RnnDirection;
+  activations?: RnnActivationSpec[];
+  activationAlpha?: number[];
+  activationBeta?: number[];
+  /** Cell clip applied to the gate pre-activations; absent = none. */
+  clip?: number;
+}
+
+/** Checks the options every cell shares, in this order; returns copies of the weights. */
+export function checkCellWeights(o: CellOptions, gates: number, op: string) {
+  if (!o) throw new EdgeRunError('InvalidArgument', `${op}: options are required`);
+  const H = checkPositiveInt(o.hiddenSize, 'hidden_size', op);
+  const direction = checkDirection(o.direction, op);
+  const D = directionCount(direction);
+  const I = inputSizeFromW(o.W, D, gates, H, op);
+  const W = checkWeight(o.W, [D, gates * H, I], 'W', op).slice();
+  const R = checkWeight(o.R, [D, gates * H, H], 'R', op).slice();
+  const B = o.B === undefined ? undefined : checkWeight(o.B, [D, 2 * gates * H], 'B', op).slice();
+  return { H, direction, D, I, W, R, B };
+}
+
 /** Sequence lengths: one per batch entry, each in [0, T]. Absent = all T. */
 export function checkSequenceLens(lens: ArrayLike<number> | undefined, T: number, B: number, op: string): Int32Array {
   const out = new Int32Array(B);

@@ -20,7 +20,10 @@ import {
   type RnnDirection,
   type SeqShape,
 } from './rnn-common.js';
-import { copyF32, zeroF32 } from './rnn-pack.js';
+import type { PackedGemmF32 } from './gemm.js';
+import type { RecurrentReferenceArgs } from './reference/rnn.js';
+import { copyF32, zeroF32, type OwnedResources } from './rnn-pack.js';
+import { projectInputs } from './rnn-project.js';
 
 /** Arena addresses for one run. Absent outputs are not written; absent initial states are zeros. */
 export interface RecurrentPtrArgs {
@@ -63,6 +66,129 @@ export interface RecurrentPlan {
   project(d: number, xPtr: number, rows: number, gPtr: number): void;
   /** One time step of one batch row. `c` is 0 without a cell state; `y` 0 when Y is not wanted. */
   step(d: number, gRow: number, hPrev: number, hOut: number, c: number, y: number, scratch: number, tmp: number): void;
+}
+
+/** What every packed cell (PackedLstm, PackedGru, PackedRnn) is beyond the plan the driver runs. */
+export interface PackedRecurrent extends RecurrentPlan {
+  readonly numDirections: number;
+  readonly activations: readonly RnnActivation[];
+  readonly clip: number;
+  /** The ONNX weights as given, kept only for the reference build (its kernels read them directly). */
+  readonly weights?: { W: Float32Array; R: Float32Array; B?: Float32Array };
+  /** True once free() ran; a freed pack is rejected. */
+  readonly freed: boolean;
+  free(): void;
+}
+
+/** The parts every packed cell fills in alike (packedCell does). */
+type CommonPart = 'rt' | 'hiddenSize' | 'paddedHidden' | 'inputSize' | 'direction' | 'numDirections' | 'project' | 'freed' | 'free';
+
+/** What a cell's pack function gives packedCell: everything else. */
+export type CellFields<P extends PackedRecurrent> = Omit<P, CommonPart>;
+
+/** A cell's sizes: hidden H (padded Hp), input I, D directions. */
+export interface CellSizes {
+  H: number;
+  Hp: number;
+  I: number;
+  direction: RnnDirection;
+  D: number;
+}
+
+/**
+ * Completes a packed cell: its runtime and sizes, the input projection (packs[d].w for
+ * direction d), and free()/freed over what `owned` holds.
+ */
+export function packedCell<P extends PackedRecurrent>(
+  rt: Runtime,
+  owned: OwnedResources,
+  packs: readonly { w: PackedGemmF32 }[],
+  sizes: CellSizes,
+  fields: CellFields<P>,
+): CellFields<P> & Pick<PackedRecurrent, CommonPart> {
+  return {
+    ...fields,
+    rt,
+    hiddenSize: sizes.H,
+    paddedHidden: sizes.Hp,
+    inputSize: sizes.I,
+    direction: sizes.direction,
+    numDirections: sizes.D,
+    project(d, xPtr, rows, gPtr) {
+      projectInputs(rt, packs[d].w, xPtr, rows, gPtr);
+    },
+    get freed() {
+      return owned.released;
+    },
+    free() {
+      owned.release();
+    },
+  };
+}
+
+/** Throws unless `p` is a live pack of `op` for this runtime (`typeName` names its type). */
+export function checkPackedCell(rt: Runtime, p: PackedRecurrent, op: RecurrentPlan['op'], typeName: string): void {
+  if (!p || p.op !== op) throw new EdgeRunError('InvalidArgument', `${op}: packed weights are not a ${typeName}`);
+  if (p.rt !== rt) throw new EdgeRunError('InvalidArgument', `${op}: packed weights belong to another runtime`);
+  if (p.freed) throw new EdgeRunError('InvalidArgument', `${op}: packed weights were freed`);
+}
+
+/** A reference twin over the copies runRecurrentReference makes of X and the initial states. */
+export type CellReference<P> = (
+  p: P,
+  run: CheckedRun,
+  X: Float32Array,
+  initialH?: Float32Array,
+  initialC?: Float32Array,
+) => { Y: Float32Array; Y_h: Float32Array; Y_c?: Float32Array };
+
+/** The pointer API of a cell: checks, then the WASM time loop or, on the reference build, `reference`. */
+export function runCellPtr<P extends PackedRecurrent>(
+  rt: Runtime,
+  packed: P,
+  args: RecurrentPtrArgs,
+  op: RecurrentPlan['op'],
+  typeName: string,
+  reference: CellReference<P>,
+): void {
+  checkPackedCell(rt, packed, op, typeName);
+  const run = checkPtrArgs(packed, args);
+  if (rt.wasm) {
+    runRecurrentWasm(packed, args, run);
+    return;
+  }
+  runRecurrentReference(rt, args, run, packed.hiddenSize, (X, initialH, initialC) => reference(packed, run, X, initialH, initialC));
+}
+
+/** The convenience API of a cell: checks, then runConvenience around `runPtr`. */
+export function runCellConvenience<P extends PackedRecurrent>(
+  rt: Runtime,
+  packed: P,
+  inputs: RecurrentInputs,
+  op: RecurrentPlan['op'],
+  typeName: string,
+  runPtr: (rt: Runtime, packed: P, args: RecurrentPtrArgs) => void,
+): { Y: Float32Array; Y_h: Float32Array; Y_c?: Float32Array } {
+  checkPackedCell(rt, packed, op, typeName);
+  return runConvenience(rt, op, inputs, packed.hiddenSize, packed.numDirections, packed.hasCellState, (a) => runPtr(rt, packed, a));
+}
+
+/** The arguments every reference twin takes (RecurrentReferenceArgs), from a pack and one checked run. */
+export function referenceArgs(p: PackedRecurrent, run: CheckedRun, X: Float32Array, initialH?: Float32Array): RecurrentReferenceArgs {
+  const w = p.weights!;
+  return {
+    X,
+    shape: run.shape,
+    hiddenSize: p.hiddenSize,
+    direction: p.direction,
+    W: w.W,
+    R: w.R,
+    B: w.B,
+    sequenceLens: run.lens,
+    initialH,
+    activations: [...p.activations],
+    clip: p.clip,
+  };
 }
 
 /** Arena block holding {i32 code, f32 alpha, f32 beta} per activation, as wasm/rnn.ts reads them. */

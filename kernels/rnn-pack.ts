@@ -82,3 +82,53 @@ export function copyF32(rt: Runtime, dst: number, src: number, n: number): void 
 export function zeroF32(rt: Runtime, dst: number, n: number): void {
   new Float32Array(rt.arena.buffer, dst, n).fill(0);
 }
+
+/**
+ * What a packed cell owns in the arena (blocks, packed GEMM weights), released in reverse order
+ * by release(): from the cell's free(), or when packing fails half-way.
+ */
+export class OwnedResources {
+  private readonly undo: (() => void)[] = [];
+  private done = false;
+  constructor(private readonly rt: Runtime) {}
+  /** An arena block; returns ptr. */
+  block(ptr: number): number {
+    this.undo.push(() => this.rt.arena.free(ptr));
+    return ptr;
+  }
+  /** Recurrent panels (their arena block). */
+  panels(p: PackedPanels): PackedPanels {
+    this.block(p.ptr);
+    return p;
+  }
+  /** Something with its own free() (packed GEMM weights). */
+  packed<T extends { free(): void }>(p: T): T {
+    this.undo.push(() => p.free());
+    return p;
+  }
+  get released(): boolean {
+    return this.done;
+  }
+  /** Frees everything once; later calls do nothing. */
+  release(): void {
+    if (this.done) return;
+    this.done = true;
+    for (const undo of this.undo.reverse()) undo();
+  }
+}
+
+/**
+ * Packs every direction with `packOne` on a WASM build (the reference build packs nothing: its
+ * kernels read the ONNX weights). If one throws, what `owned` holds is freed and the error rethrown.
+ */
+export function packDirections<T>(rt: Runtime, D: number, owned: OwnedResources, packOne: (d: number) => T): T[] {
+  const packs: T[] = [];
+  if (!rt.wasm) return packs;
+  try {
+    for (let d = 0; d < D; d++) packs.push(packOne(d));
+  } catch (e) {
+    owned.release();
+    throw e;
+  }
+  return packs;
+}

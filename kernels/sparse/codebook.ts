@@ -8,7 +8,8 @@
 // 'auto' picks per call from the crossover measured on this machine (CODEBOOK_CROSSOVER).
 import { EdgeRunError } from '../../engine/errors.js';
 import { encodeActivation, type Activation } from '../activation.js';
-import { checkDim } from '../gemm.js';
+import { checkDim, checkGemmStrides, gemmViaArena, type GemmArrayNames } from '../gemm-api.js';
+import { checkPackedWeights, PackedArenaWeights } from '../packed-weights.js';
 import { codebookGemmRef, type CodebookRefWeights } from '../reference/codebook.js';
 import type { Runtime } from '../runtime.js';
 import { scratch } from './scratch.js';
@@ -34,31 +35,28 @@ export const CODEBOOK_CROSSOVER = { centroidBelowRows: 0 } as const;
 
 /** K slice of the decoded block: 4 panels × 128 rows ≈ 16 KiB of floats (half of L1). */
 const KC_BLOCK = 128;
+const ARRAYS: GemmArrayNames = { input: 'x', inLabel: 'codebook GEMM input', outLabel: 'codebook GEMM output' };
 
-export class PackedCodebookGemm {
-  private freed = false;
+export class PackedCodebookGemm extends PackedArenaWeights {
   constructor(
-    readonly rt: Runtime,
+    rt: Runtime,
     readonly K: number,
     readonly N: number,
     readonly bits: 2 | 4 | 8,
     readonly C: number,
     readonly perColumn: boolean,
     readonly design: CodebookDesign | 'auto',
-    readonly ptr: number,
+    ptr: number,
     /** Bytes of the packed indices alone (the compressed weights). */
     readonly indexBytes: number,
     readonly offsets: { idx: number; planes: number; table: number; bias: number },
     /** Reference build: the codebook as given, and the bias. */
     readonly ref: { cb: CodebookRefWeights; transB: boolean; bias: Float32Array },
-  ) {}
-  free(): void {
-    if (this.freed) throw new EdgeRunError('InvalidArgument', 'packed codebook weights were already freed');
-    this.freed = true;
-    if (this.ptr >= 0) this.rt.arena.free(this.ptr);
+  ) {
+    super(rt, ptr);
   }
-  get isFreed(): boolean {
-    return this.freed;
+  protected get what(): string {
+    return 'packed codebook weights';
   }
 }
 
@@ -184,24 +182,14 @@ export function codebookDesignFor(packed: PackedCodebookGemm, M: number): Codebo
   return M < CODEBOOK_CROSSOVER.centroidBelowRows ? 'centroid' : 'decode';
 }
 
-function checkPacked(rt: Runtime, p: PackedCodebookGemm, where: string): void {
-  if (!(p instanceof PackedCodebookGemm)) throw new EdgeRunError('InvalidArgument', `${where}: packed must come from packCodebookGemm`);
-  if (p.rt !== rt) throw new EdgeRunError('InvalidArgument', `${where}: packed weights belong to another runtime (${p.rt.build}), not this ${rt.build} runtime`);
-  if (p.isFreed) throw new EdgeRunError('InvalidArgument', `${where}: packed weights were freed`);
-}
-
 /** Y[M×N] = act(X[M×K]·W + bias). Arena byte addresses; lda/ldc in floats. */
 export function codebookGemmF32Ptr(
   rt: Runtime, M: number, xPtr: number, lda: number, packed: PackedCodebookGemm, yPtr: number, ldc: number, opts: { act?: Activation } = {},
 ): void {
   const where = 'codebookGemmF32Ptr';
-  checkPacked(rt, packed, where);
-  checkDim(M, `${where}: M`);
-  checkDim(lda, `${where}: lda`);
-  checkDim(ldc, `${where}: ldc`);
+  checkPackedWeights(rt, packed, PackedCodebookGemm, 'packCodebookGemm', where);
   const { K, N } = packed;
-  if (lda < K) throw new EdgeRunError('InvalidArgument', `${where}: lda ${lda} is smaller than K = ${K}`);
-  if (ldc < N) throw new EdgeRunError('InvalidArgument', `${where}: ldc ${ldc} is smaller than N = ${N}`);
+  checkGemmStrides(M, lda, ldc, K, N, where);
   const [act, p0, p1] = encodeActivation(opts.act, `${where}: act`);
   if (M === 0 || N === 0) return;
   if (K > 0) rt.arena.check(xPtr, ((M - 1) * lda + K) * 4, `${where}: x`);
@@ -229,24 +217,7 @@ export function codebookGemmF32Ptr(
 /** Convenience: copies X (M×K) in and Y out. */
 export function codebookGemmF32(rt: Runtime, x: Float32Array, M: number, packed: PackedCodebookGemm, opts: { act?: Activation } = {}): Float32Array {
   const where = 'codebookGemmF32';
-  checkPacked(rt, packed, where);
-  checkDim(M, `${where}: M`);
-  if (!(x instanceof Float32Array)) throw new EdgeRunError('DTypeMismatch', `${where}: x must be a Float32Array`);
+  checkPackedWeights(rt, packed, PackedCodebookGemm, 'packCodebookGemm', where);
   const { K, N } = packed;
-  if (x.length !== M * K) throw new EdgeRunError('ShapeMismatch', `${where}: x has ${x.length} elements, expected M×K = ${M}×${K} = ${M * K}`);
-  encodeActivation(opts.act, `${where}: act`);
-  const y = new Float32Array(M * N);
-  if (y.length === 0) return y;
-  const xPtr = rt.arena.alloc(x.length * 4, 'codebook GEMM input');
-  let yPtr = -1;
-  try {
-    yPtr = rt.arena.alloc(y.length * 4, 'codebook GEMM output');
-    rt.arena.f32(xPtr, x.length).set(x);
-    codebookGemmF32Ptr(rt, M, xPtr, K, packed, yPtr, N, opts);
-    y.set(rt.arena.f32(yPtr, y.length));
-  } finally {
-    if (yPtr >= 0) rt.arena.free(yPtr);
-    rt.arena.free(xPtr);
-  }
-  return y;
+  return gemmViaArena(rt, where, x, M, K, N, { act: opts.act }, ARRAYS, (xPtr, yPtr) => codebookGemmF32Ptr(rt, M, xPtr, K, packed, yPtr, N, opts));
 }

@@ -1,7 +1,7 @@
 // Lays the sparse formats of formats.ts out in the arena for the WASM kernels (layouts:
 // wasm/lib/spmm-sell4.ts, spmm-bsr.ts, spmm-nm.ts). One arena block per packed weight; the
 // reference build keeps the column lists (what the format multiplies) in JavaScript arrays.
-import { EdgeRunError } from '../../engine/errors.js';
+import { checkPackedWeights, PackedArenaWeights } from '../packed-weights.js';
 import type { Runtime } from '../runtime.js';
 import { blockEntries, nmEntries, type BlockLists, type ColumnLists, type NmLists, type WeightArray } from './formats.js';
 
@@ -15,10 +15,9 @@ const NM_META_WORDS = 8;
 /** Byte offsets of a layout's sections from the block's start. */
 export type Sections = Record<string, number>;
 
-export class PackedSparse {
-  private freed = false;
+export class PackedSparse extends PackedArenaWeights {
   constructor(
-    readonly rt: Runtime,
+    rt: Runtime,
     readonly format: SparseFormat,
     readonly K: number,
     readonly N: number,
@@ -26,7 +25,7 @@ export class PackedSparse {
     /** Multiply-adds per input row (stored entries, explicit zeros of blocks included). */
     readonly entries: number,
     /** Arena block (WASM builds; -1 for the reference build). */
-    readonly ptr: number,
+    ptr: number,
     readonly bytes: number,
     readonly sections: Sections,
     /** Groups of 4 columns (csr) or column blocks (bsr, 2:4). */
@@ -37,14 +36,11 @@ export class PackedSparse {
     readonly lists: ColumnLists,
     readonly bias: Float32Array,
     readonly scales: Float32Array,
-  ) {}
-  free(): void {
-    if (this.freed) throw new EdgeRunError('InvalidArgument', 'packed sparse weights were already freed');
-    this.freed = true;
-    if (this.ptr >= 0) this.rt.arena.free(this.ptr);
+  ) {
+    super(rt, ptr);
   }
-  get isFreed(): boolean {
-    return this.freed;
+  protected get what(): string {
+    return 'packed sparse weights';
   }
   /** Bytes of the weights as stored (what a model file or a download would hold). */
   get weightBytes(): number {
@@ -53,9 +49,7 @@ export class PackedSparse {
 }
 
 export function checkPackedSparse(rt: Runtime, p: PackedSparse, where: string): PackedSparse {
-  if (!(p instanceof PackedSparse)) throw new EdgeRunError('InvalidArgument', `${where}: packed must come from packSparseGemm or packSparseConv2d`);
-  if (p.rt !== rt) throw new EdgeRunError('InvalidArgument', `${where}: packed weights belong to another runtime (${p.rt.build}), not this ${rt.build} runtime`);
-  if (p.isFreed) throw new EdgeRunError('InvalidArgument', `${where}: packed weights were freed`);
+  checkPackedWeights(rt, p, PackedSparse, 'packSparseGemm or packSparseConv2d', where);
   return p;
 }
 

@@ -7,7 +7,7 @@
 // '2:4' (at most 2 nonzeros in every 4 consecutive k of an output).
 import { EdgeRunError } from '../../engine/errors.js';
 import { encodeActivation, type Activation } from '../activation.js';
-import { checkDim } from '../gemm.js';
+import { checkDim, checkGemmStrides, gemmViaArena, type GemmArrayNames } from '../gemm-api.js';
 import { spmmI32Ref, spmmRef } from '../reference/sparse.js';
 import type { Runtime } from '../runtime.js';
 import { blockGemmF32, blockGemmI32 } from './bsr.js';
@@ -29,6 +29,8 @@ export interface PackSparseOptions {
   /** int8 weights only: per output column (length N) or one for the tensor. */
   scales?: number | ArrayLike<number>;
 }
+
+const F32_ARRAYS: GemmArrayNames = { input: 'x', inLabel: 'sparse GEMM input', outLabel: 'sparse GEMM output' };
 
 function isLists(w: unknown): w is ColumnLists {
   return typeof w === 'object' && w !== null && !ArrayBuffer.isView(w) && 'ptr' in w;
@@ -100,11 +102,7 @@ export function packSparseGemm(rt: Runtime, weights: WeightArray | ColumnLists, 
 
 function checkRun(rt: Runtime, M: number, lda: number, ldc: number, p: PackedSparse, where: string): void {
   checkPackedSparse(rt, p, where);
-  checkDim(M, `${where}: M`);
-  checkDim(lda, `${where}: lda`);
-  checkDim(ldc, `${where}: ldc`);
-  if (lda < p.K) throw new EdgeRunError('InvalidArgument', `${where}: lda ${lda} is smaller than K = ${p.K}`);
-  if (ldc < p.N) throw new EdgeRunError('InvalidArgument', `${where}: ldc ${ldc} is smaller than N = ${p.N}`);
+  checkGemmStrides(M, lda, ldc, p.K, p.N, where);
 }
 
 /** Y[M×N] = act(X[M×K]·W + bias) (int8 weights: times their scales). lda/ldc in floats. */
@@ -168,25 +166,8 @@ export function spmmI8Ptr(rt: Runtime, M: number, xPtr: number, lda: number, pac
 export function spmmF32(rt: Runtime, x: Float32Array, M: number, packed: PackedSparse, opts: { act?: Activation } = {}): Float32Array {
   const where = 'spmmF32';
   checkPackedSparse(rt, packed, where);
-  checkDim(M, `${where}: M`);
-  if (!(x instanceof Float32Array)) throw new EdgeRunError('DTypeMismatch', `${where}: x must be a Float32Array`);
   const { K, N } = packed;
-  if (x.length !== M * K) throw new EdgeRunError('ShapeMismatch', `${where}: x has ${x.length} elements, expected M×K = ${M}×${K} = ${M * K}`);
-  encodeActivation(opts.act, `${where}: act`);
-  const y = new Float32Array(M * N);
-  if (y.length === 0) return y;
-  const xPtr = rt.arena.alloc(x.length * 4, 'sparse GEMM input');
-  let yPtr = -1;
-  try {
-    yPtr = rt.arena.alloc(y.length * 4, 'sparse GEMM output');
-    rt.arena.f32(xPtr, x.length).set(x);
-    spmmF32Ptr(rt, M, xPtr, K, packed, yPtr, N, opts);
-    y.set(rt.arena.f32(yPtr, y.length));
-  } finally {
-    if (yPtr >= 0) rt.arena.free(yPtr);
-    rt.arena.free(xPtr);
-  }
-  return y;
+  return gemmViaArena(rt, where, x, M, K, N, { act: opts.act }, F32_ARRAYS, (xPtr, yPtr) => spmmF32Ptr(rt, M, xPtr, K, packed, yPtr, N, opts));
 }
 
 /** Convenience: int8/uint8 X (M×K) times int8 weights → int32 Y. */
