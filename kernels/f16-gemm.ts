@@ -9,8 +9,8 @@
 //    zero-padded (see wasm/f16-gemm.ts).
 //  - reference build: B as K×N row-major halves, then the N biases as floats.
 import { EdgeRunError } from '../engine/errors.js';
-import { encodeActivation, type Activation } from './activation.js';
-import { checkDim, checkF32, checkGemmStrides, gemmViaArena, type GemmArrayNames } from './gemm-api.js';
+import type { Activation } from './activation.js';
+import { checkDim, checkF32, checkGemmPtrCall, gemmViaArena, type GemmArrayNames } from './gemm-api.js';
 import type { GemmOptions } from './gemm.js';
 import { checkPackedWeights, PackedArenaWeights } from './packed-weights.js';
 import { floatBitsToHalf } from './reference/f16.js';
@@ -134,11 +134,9 @@ export function gemmF16Ptr(
   const where = 'gemmF16Ptr';
   checkPackedWeights(rt, packed, PackedF16, 'packGemmF16', where);
   const { K, N } = packed;
-  checkGemmStrides(M, lda, ldc, K, N, where);
-  const [act, p0, p1] = encodeActivation(opts.act, `${where}: act`);
-  if (M === 0 || N === 0) return;
-  if (K > 0) rt.arena.check(aPtr, ((M - 1) * lda + K) * 4, `${where}: a`);
-  rt.arena.check(cPtr, ((M - 1) * ldc + N) * 4, `${where}: c`);
+  const encoded = checkGemmPtrCall(rt, M, aPtr, lda, cPtr, ldc, K, N, opts.act, where);
+  if (encoded === null) return;
+  const [act, p0, p1] = encoded;
   const accumulate = opts.accumulate ?? false;
 
   if (rt.wasm) {

@@ -34,6 +34,32 @@ function throwGemmStrides(M: number, lda: number, ldc: number, K: number, N: num
   throw new EdgeRunError('InvalidArgument', `${where}: ldc ${ldc} is smaller than N = ${N}`);
 }
 
+/**
+ * Every check of a pointer call on packed K×N weights: strides, the activation, and that the
+ * input (M×K at stride lda) and output (M×N at stride ldc) lie inside the arena. Returns the
+ * encoded activation, or null when the call has nothing to compute (M or N is 0).
+ */
+export function checkGemmPtrCall(
+  rt: Runtime,
+  M: number,
+  aPtr: number,
+  lda: number,
+  cPtr: number,
+  ldc: number,
+  K: number,
+  N: number,
+  act: Activation | undefined,
+  where: string,
+  names: { a: string; c: string } = { a: 'a', c: 'c' },
+): [number, number, number] | null {
+  checkGemmStrides(M, lda, ldc, K, N, where);
+  const encoded = encodeActivation(act, `${where}: act`);
+  if (M === 0 || N === 0) return null;
+  if (K > 0) rt.arena.check(aPtr, ((M - 1) * lda + K) * 4, `${where}: ${names.a}`);
+  rt.arena.check(cPtr, ((M - 1) * ldc + N) * 4, `${where}: ${names.c}`);
+  return encoded;
+}
+
 /** How a convenience call names its input in messages, and the arena blocks it allocates. */
 export interface GemmArrayNames {
   readonly input: 'a' | 'x';

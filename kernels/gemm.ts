@@ -6,8 +6,8 @@
 //    zero-padded (see wasm/f32-gemm.ts).
 //  - reference build: B as K×N row-major (alpha applied), then the N biases.
 import { EdgeRunError } from '../engine/errors.js';
-import { encodeActivation, type Activation } from './activation.js';
-import { checkDim, checkF32, checkGemmStrides, gemmViaArena, type GemmArrayNames } from './gemm-api.js';
+import type { Activation } from './activation.js';
+import { checkDim, checkF32, checkGemmPtrCall, gemmViaArena, type GemmArrayNames } from './gemm-api.js';
 import { checkPackedWeights, PackedArenaWeights } from './packed-weights.js';
 import type { Runtime } from './runtime.js';
 import { gemmRef } from './reference/gemm.js';
@@ -122,11 +122,9 @@ export function gemmF32Ptr(
   const where = 'gemmF32Ptr';
   checkPackedWeights(rt, packed, PackedGemm, 'packGemmF32', where);
   const { K, N } = packed;
-  checkGemmStrides(M, lda, ldc, K, N, where);
-  const [act, p0, p1] = encodeActivation(opts.act, `${where}: act`);
-  if (M === 0 || N === 0) return;
-  if (K > 0) rt.arena.check(aPtr, ((M - 1) * lda + K) * 4, `${where}: a`);
-  rt.arena.check(cPtr, ((M - 1) * ldc + N) * 4, `${where}: c`);
+  const encoded = checkGemmPtrCall(rt, M, aPtr, lda, cPtr, ldc, K, N, opts.act, where);
+  if (encoded === null) return;
+  const [act, p0, p1] = encoded;
   const accumulate = opts.accumulate ?? false;
 
   if (rt.wasm) {

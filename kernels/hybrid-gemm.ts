@@ -11,8 +11,8 @@
 //  - WASM builds: 8-column panels [col scales ×8][bias ×8][k-pairs of int16] (wasm/hybrid-gemm.ts).
 //  - reference build: [col scales ×N][bias ×N][int8 weights K×N row-major].
 import { EdgeRunError } from '../engine/errors.js';
-import { encodeActivation, type Activation } from './activation.js';
-import { checkDim, checkF32, checkGemmStrides, gemmViaArena, type GemmArrayNames } from './gemm-api.js';
+import type { Activation } from './activation.js';
+import { checkDim, checkF32, checkGemmPtrCall, gemmViaArena, type GemmArrayNames } from './gemm-api.js';
 import type { GemmOptions } from './gemm.js';
 import { checkPackedWeights, PackedArenaWeights } from './packed-weights.js';
 import { hybridGemmRef, quantizeRowsDynamicRef, quantizeWeightsPerChannelRef } from './reference/hybrid-gemm.js';
@@ -132,11 +132,9 @@ export function hybridGemmPtr(
   const where = 'hybridGemmPtr';
   checkPackedWeights(rt, packed, PackedHybrid, 'packHybridGemm', where);
   const { K, N } = packed;
-  checkGemmStrides(M, lda, ldc, K, N, where);
-  const [act, p0, p1] = encodeActivation(opts.act, `${where}: act`);
-  if (M === 0 || N === 0) return;
-  if (K > 0) rt.arena.check(aPtr, ((M - 1) * lda + K) * 4, `${where}: a`);
-  rt.arena.check(cPtr, ((M - 1) * ldc + N) * 4, `${where}: c`);
+  const encoded = checkGemmPtrCall(rt, M, aPtr, lda, cPtr, ldc, K, N, opts.act, where);
+  if (encoded === null) return;
+  const [act, p0, p1] = encoded;
   const accumulate = opts.accumulate ?? false;
 
   if (rt.wasm) {
