@@ -97,6 +97,43 @@ export function toArena(rt: Runtime, src: QArray | Int32Array, what: string): nu
   return ptr;
 }
 
+/**
+ * The convenience layer of an int8 convolution (regular or depthwise): checks x against dims,
+ * the packed input channel count and dtype, copies x into the arena, runs `runPtr` and returns
+ * the N×Cout×OH×OW output.
+ */
+export function qconvViaArena(
+  rt: Runtime,
+  where: string,
+  x: QArray,
+  dims: [number, number, number, number],
+  packed: { readonly Cout: number; readonly quant: { inDType: QuantDType; outDType: QuantDType } },
+  channels: number,
+  outputSize: (H: number, W: number) => [number, number],
+  runPtr: (N: number, H: number, W: number, xPtr: number, outPtr: number) => void,
+): QArray {
+  const [N, C, H, W] = dims;
+  const { inDType, outDType } = packed.quant;
+  if (C !== channels) throw new EdgeRunError('ShapeMismatch', `${where}: input has ${C} channels, the weights expect ${channels}`);
+  const xType = dtypeOf(x, `${where}: x`);
+  if (xType !== inDType) throw new EdgeRunError('DTypeMismatch', `${where}: x is ${xType} but the weights were packed for ${inDType} inputs`);
+  if (x.length !== N * C * H * W) throw new EdgeRunError('ShapeMismatch', `${where}: x has ${x.length} elements, dims [${dims.join(', ')}] need ${N * C * H * W}`);
+  const [OH, OW] = outputSize(H, W);
+  const out = newQArray(outDType, N * packed.Cout * OH * OW);
+  const xPtr = rt.arena.alloc(x.length, `${where}: x`);
+  let oPtr = -1;
+  try {
+    oPtr = rt.arena.alloc(out.length, `${where}: out`);
+    qview(rt, inDType, xPtr, x.length).set(x);
+    runPtr(N, H, W, xPtr, oPtr);
+    out.set(qview(rt, outDType, oPtr, out.length));
+  } finally {
+    if (oPtr >= 0) rt.arena.free(oPtr);
+    rt.arena.free(xPtr);
+  }
+  return out;
+}
+
 /** 2-D window geometry as ONNX spells it (pads: top, left, bottom, right). */
 export interface Window2D {
   kernel: [number, number];

@@ -9,7 +9,7 @@
 import { EdgeRunError } from '../../engine/errors.js';
 import type { Runtime } from '../runtime.js';
 import { qconvRef } from '../reference/int8/conv.js';
-import { ArenaOwner, checkDim, checkPositiveDim, dtypeOf, newQArray, qview, windowGeometry, type QArray, type Window2D } from './common.js';
+import { ArenaOwner, checkDim, checkPositiveDim, dtypeOf, qconvViaArena, qview, windowGeometry, type QArray, type Window2D } from './common.js';
 import { boundedAccumulators, prepareConvQuant, type ConvQuant, type QConvQuantOptions } from './conv-params.js';
 import { wasmOutputParams, writeRowParams, ROW_PARAM_WORDS } from './qparams.js';
 
@@ -148,22 +148,7 @@ export function qconv(rt: Runtime, x: QArray, dims: [number, number, number, num
   const where = 'qconv';
   if (!(packed instanceof PackedQConv)) throw new EdgeRunError('InvalidArgument', `${where}: packed must come from packQConv`);
   packed.checkUsable(rt, where);
-  const [N, C, H, W] = dims;
-  if (C !== packed.Cin) throw new EdgeRunError('ShapeMismatch', `${where}: input has ${C} channels, the weights expect ${packed.Cin}`);
-  if (dtypeOf(x, `${where}: x`) !== packed.quant.inDType) throw new EdgeRunError('DTypeMismatch', `${where}: x is ${dtypeOf(x, where)} but the weights were packed for ${packed.quant.inDType} inputs`);
-  if (x.length !== N * C * H * W) throw new EdgeRunError('ShapeMismatch', `${where}: x has ${x.length} elements, dims [${dims.join(', ')}] need ${N * C * H * W}`);
-  const [OH, OW] = qconvOutputSize(packed, H, W);
-  const out = newQArray(packed.quant.outDType, N * packed.Cout * OH * OW);
-  const xPtr = rt.arena.alloc(x.length, `${where}: x`);
-  let oPtr = -1;
-  try {
-    oPtr = rt.arena.alloc(out.length, `${where}: out`);
-    qview(rt, packed.quant.inDType, xPtr, x.length).set(x);
-    qconvPtr(rt, N, H, W, xPtr, packed, oPtr);
-    out.set(qview(rt, packed.quant.outDType, oPtr, out.length));
-  } finally {
-    if (oPtr >= 0) rt.arena.free(oPtr);
-    rt.arena.free(xPtr);
-  }
-  return out;
+  return qconvViaArena(rt, where, x, dims, packed, packed.Cin, (H, W) => qconvOutputSize(packed, H, W), (N, H, W, xPtr, oPtr) =>
+    qconvPtr(rt, N, H, W, xPtr, packed, oPtr),
+  );
 }

@@ -10,7 +10,7 @@
 import { EdgeRunError } from '../../engine/errors.js';
 import type { Runtime } from '../runtime.js';
 import { qdwconvRef } from '../reference/int8/dwconv.js';
-import { ArenaOwner, checkDim, checkPositiveDim, dtypeOf, newQArray, qview, windowGeometry, type Geometry, type QArray, type Window2D } from './common.js';
+import { ArenaOwner, checkDim, checkPositiveDim, dtypeOf, qconvViaArena, qview, windowGeometry, type Geometry, type QArray, type Window2D } from './common.js';
 import { prepareConvQuant, rowRecords, type ConvQuant, type QConvQuantOptions } from './conv-params.js';
 import { wasmOutputParams, ROW_PARAM_WORDS } from './qparams.js';
 
@@ -209,22 +209,7 @@ export function qdepthwise(rt: Runtime, x: QArray, dims: [number, number, number
   const where = 'qdepthwise';
   if (!(packed instanceof PackedQDepthwise)) throw new EdgeRunError('InvalidArgument', `${where}: packed must come from packQDepthwise`);
   packed.checkUsable(rt, where);
-  const [N, C, H, W] = dims;
-  if (C !== packed.C) throw new EdgeRunError('ShapeMismatch', `${where}: input has ${C} channels, the weights expect ${packed.C}`);
-  if (dtypeOf(x, `${where}: x`) !== packed.quant.inDType) throw new EdgeRunError('DTypeMismatch', `${where}: x is ${dtypeOf(x, where)} but the weights were packed for ${packed.quant.inDType} inputs`);
-  if (x.length !== N * C * H * W) throw new EdgeRunError('ShapeMismatch', `${where}: x has ${x.length} elements, dims [${dims.join(', ')}] need ${N * C * H * W}`);
-  const [OH, OW] = qdepthwiseOutputSize(packed, H, W);
-  const out = newQArray(packed.quant.outDType, N * packed.Cout * OH * OW);
-  const xPtr = rt.arena.alloc(x.length, `${where}: x`);
-  let oPtr = -1;
-  try {
-    oPtr = rt.arena.alloc(out.length, `${where}: out`);
-    qview(rt, packed.quant.inDType, xPtr, x.length).set(x);
-    qdepthwisePtr(rt, N, H, W, xPtr, packed, oPtr);
-    out.set(qview(rt, packed.quant.outDType, oPtr, out.length));
-  } finally {
-    if (oPtr >= 0) rt.arena.free(oPtr);
-    rt.arena.free(xPtr);
-  }
-  return out;
+  return qconvViaArena(rt, where, x, dims, packed, packed.C, (H, W) => qdepthwiseOutputSize(packed, H, W), (N, H, W, xPtr, oPtr) =>
+    qdepthwisePtr(rt, N, H, W, xPtr, packed, oPtr),
+  );
 }
