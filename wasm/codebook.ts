@@ -4,7 +4,7 @@
 //  (a) codebook_gemm_decode: decode a block of 4 panels x kc rows into L1, run the dense
 //      microkernels (4x8 tile over packed A strips, 1x32/1x8 for the M % 4 rows) on it;
 //  (b) codebook_gemm_centroid: add up the inputs of each centroid, one multiply per centroid.
-import { decodePanels, centroidGemm } from './lib/spmm-codebook';
+import { decodePanels, centroidGemm, gemv4 } from './lib/spmm-codebook';
 import { gemmRowsTimesPanels, gemmStripsTimesPanels, packAStrips } from './lib/gemm-panels';
 import { A_K_BYTES, BIAS_COLUMNS, BIAS_NONE } from './lib/gemm-4x8';
 import { ACT_NONE } from './lib/activation';
@@ -48,6 +48,16 @@ export function codebook_gemm_decode(
       }
       k0 += kc;
     } while (k0 < K);
+  }
+}
+
+/** Rows of X one at a time through the fused 4-bit decode + GEMV (per-tensor codebook <= 16). */
+export function codebook_gemv4(
+  M: i32, K: i32, N: i32, idx: usize, planes: usize, bias: usize,
+  a: usize, lda: i32, c: usize, ldc: i32, act: i32, p0: f32, p1: f32,
+): void {
+  for (let m = 0; m < M; m++) {
+    gemv4(a + (<usize>m * <usize>lda << 2), K, N, idx, planes, bias, c + (<usize>m * <usize>ldc << 2), act, p0, p1);
   }
 }
 

@@ -35,6 +35,8 @@ export const CODEBOOK_CROSSOVER = { centroidBelowRows: 0 } as const;
 
 /** K slice of the decoded block: 4 panels × 128 rows ≈ 16 KiB of floats (half of L1). */
 const KC_BLOCK = 128;
+/** Rows below which 4-bit per-tensor calls decode straight into the FMAs (no decoded panel). */
+const FUSED_GEMV_BELOW_ROWS = 2;
 const ARRAYS: GemmArrayNames = { input: 'x', inLabel: 'codebook GEMM input', outLabel: 'codebook GEMM output' };
 
 export class PackedCodebookGemm extends PackedArenaWeights {
@@ -204,6 +206,10 @@ export function codebookGemmF32Ptr(
   const b = packed.ptr;
   const perColumn = packed.perColumn ? 1 : 0;
   if (codebookDesignFor(packed, M) === 'decode') {
+    if (M < FUSED_GEMV_BELOW_ROWS && packed.bits === 4 && !packed.perColumn && packed.C <= 16) {
+      w.codebook_gemv4(M, K, N, b + o.idx, b + o.planes, b + o.bias, xPtr, lda, yPtr, ldc, act, p0, p1);
+      return;
+    }
     const s = scratch(rt.arena, 'codebook decode', w.codebook_decode_scratch_bytes(M, K, KC_BLOCK));
     w.codebook_gemm_decode(M, K, N, b + o.idx, packed.bits, b + o.planes, b + o.table, perColumn, packed.C, b + o.bias, xPtr, lda, yPtr, ldc, act, p0, p1, s, KC_BLOCK);
     return;
