@@ -45,6 +45,23 @@ RUNTIMES.forEach((rt) => {
     });
   }
 
+  test(`${rt.build}: batch-1 fused 4-bit path (per-tensor, <= 16 centroids), K and N tails, vs the dense oracle`, () => {
+    const rand = rng(11);
+    for (const [K, N] of [[1, 1], [3, 9], [4, 8], [5, 15], [7, 17], [64, 33], [130, 63], [257, 64]] as const) {
+      const C = pick(rand, [1, 5, 16]);
+      const w = clustered(rand, K, N, C, false);
+      const bias = randomF32(rand, N);
+      const x = randomF32(rand, K);
+      const act = pick(rand, [{ kind: 'none' }, { kind: 'relu' }] as const);
+      const p = packCodebookGemm(rt, codebookFromDense(w, K, N, { bits: 4 }), K, N, { bias });
+      try {
+        assertClose(codebookGemmF32(rt, x, 1, p, { act }), gemmRef(x, w, 1, K, N, { bias, act }), tolFor(K), `${rt.build} K=${K} N=${N} C=${C}`);
+      } finally {
+        p.free();
+      }
+    }
+  });
+
   test(`${rt.build}: 16 clusters at 4 bits store 8x fewer bytes than float32`, () => {
     const rand = rng(8);
     const K = 64, N = 64;
