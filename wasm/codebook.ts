@@ -9,16 +9,14 @@ import { gemmRowsTimesPanels, gemmStripsTimesPanels, packAStrips } from './lib/g
 import { A_K_BYTES, BIAS_COLUMNS, BIAS_NONE } from './lib/gemm-4x8';
 import { ACT_NONE } from './lib/activation';
 
-const BLOCK_PANELS: i32 = 4;
-
 /** Bytes of the two scratch blocks codebook_gemm_decode needs: packed A, then decoded panels. */
-export function codebook_decode_scratch_bytes(M: i32, K: i32, kcBlock: i32): f64 {
-  return <f64>(M >> 2) * <f64>K * <f64>A_K_BYTES + <f64>BLOCK_PANELS * <f64>(kcBlock + 1) * 32;
+export function codebook_decode_scratch_bytes(M: i32, K: i32, kcBlock: i32, blockPanels: i32): f64 {
+  return <f64>(M >> 2) * <f64>K * <f64>A_K_BYTES + <f64>blockPanels * <f64>(min(kcBlock, K) + 1) * 32;
 }
 
 export function codebook_gemm_decode(
   M: i32, K: i32, N: i32, idx: usize, bits: i32, planes: usize, table: usize, perColumn: i32, C: i32, bias: usize,
-  a: usize, lda: i32, c: usize, ldc: i32, act: i32, p0: f32, p1: f32, scratch: usize, kcBlock: i32,
+  a: usize, lda: i32, c: usize, ldc: i32, act: i32, p0: f32, p1: f32, scratch: usize, kcBlock: i32, blockPanels: i32,
 ): void {
   if (M <= 0 || N <= 0) return;
   const ldaB: usize = <usize>lda << 2, ldcB: usize = <usize>ldc << 2;
@@ -28,8 +26,8 @@ export function codebook_gemm_decode(
   if (M4 > 0) packAStrips(a, ldaB, M4 >> 2, K, scratch);
   const kcB = kcBlock > 0 ? kcBlock : max(K, 1);
   const panels = (N + 7) >> 3;
-  for (let pb = 0; pb < panels; pb += BLOCK_PANELS) {
-    const np = min(BLOCK_PANELS, panels - pb);
+  for (let pb = 0; pb < panels; pb += blockPanels) {
+    const np = min(blockPanels, panels - pb);
     const ncols = min(np << 3, N - (pb << 3));
     const cb = c + (<usize>pb << 5);
     let k0 = 0;
