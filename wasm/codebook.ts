@@ -3,6 +3,8 @@
 // kernels/sparse/codebook.ts from measured crossovers:
 //  (a) codebook_gemm_decode: decode a block of 4 panels x kc rows into L1, run the dense
 //      microkernels (4x8 tile over packed A strips, 1x32/1x8 for the M % 4 rows) on it;
+//  (a') codebook_gemv4: batch 1, 4-bit per-tensor codebook: the decode feeds the FMAs from
+//      registers (nothing to amortize a decoded panel over);
 //  (b) codebook_gemm_centroid: add up the inputs of each centroid, one multiply per centroid.
 import { decodePanels, centroidGemm, gemv4 } from './lib/spmm-codebook';
 import { gemmRowsTimesPanels, gemmStripsTimesPanels, packAStrips } from './lib/gemm-panels';
