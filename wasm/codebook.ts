@@ -3,22 +3,22 @@
 // kernels/sparse/codebook.ts from measured crossovers:
 //  (a) codebook_gemm_decode: decode a block of 4 panels x kc rows into L1, run the dense
 //      microkernels (4x8 tile over packed A strips, 1x32/1x8 for the M % 4 rows) on it;
+//  (a') codebook_gemv4: batch 1, 4-bit per-tensor codebook: the decode feeds the FMAs from
+//      registers (nothing to amortize a decoded panel over);
 //  (b) codebook_gemm_centroid: add up the inputs of each centroid, one multiply per centroid.
-import { decodePanels, centroidGemm } from './lib/spmm-codebook';
+import { decodePanels, centroidGemm, gemv4 } from './lib/spmm-codebook';
 import { gemmRowsTimesPanels, gemmStripsTimesPanels, packAStrips } from './lib/gemm-panels';
 import { A_K_BYTES, BIAS_COLUMNS, BIAS_NONE } from './lib/gemm-4x8';
 import { ACT_NONE } from './lib/activation';
 
-const BLOCK_PANELS: i32 = 4;
-
 /** Bytes of the two scratch blocks codebook_gemm_decode needs: packed A, then decoded panels. */
-export function codebook_decode_scratch_bytes(M: i32, K: i32, kcBlock: i32): f64 {
-  return <f64>(M >> 2) * <f64>K * <f64>A_K_BYTES + <f64>BLOCK_PANELS * <f64>(kcBlock + 1) * 32;
+export function codebook_decode_scratch_bytes(M: i32, K: i32, kcBlock: i32, blockPanels: i32): f64 {
+  return <f64>(M >> 2) * <f64>K * <f64>A_K_BYTES + <f64>blockPanels * <f64>(min(kcBlock, K) + 1) * 32;
 }
 
 export function codebook_gemm_decode(
   M: i32, K: i32, N: i32, idx: usize, bits: i32, planes: usize, table: usize, perColumn: i32, C: i32, bias: usize,
-  a: usize, lda: i32, c: usize, ldc: i32, act: i32, p0: f32, p1: f32, scratch: usize, kcBlock: i32,
+  a: usize, lda: i32, c: usize, ldc: i32, act: i32, p0: f32, p1: f32, scratch: usize, kcBlock: i32, blockPanels: i32,
 ): void {
   if (M <= 0 || N <= 0) return;
   const ldaB: usize = <usize>lda << 2, ldcB: usize = <usize>ldc << 2;
@@ -28,8 +28,8 @@ export function codebook_gemm_decode(
   if (M4 > 0) packAStrips(a, ldaB, M4 >> 2, K, scratch);
   const kcB = kcBlock > 0 ? kcBlock : max(K, 1);
   const panels = (N + 7) >> 3;
-  for (let pb = 0; pb < panels; pb += BLOCK_PANELS) {
-    const np = min(BLOCK_PANELS, panels - pb);
+  for (let pb = 0; pb < panels; pb += blockPanels) {
+    const np = min(blockPanels, panels - pb);
     const ncols = min(np << 3, N - (pb << 3));
     const cb = c + (<usize>pb << 5);
     let k0 = 0;
@@ -48,6 +48,16 @@ export function codebook_gemm_decode(
       }
       k0 += kc;
     } while (k0 < K);
+  }
+}
+
+/** Rows of X one at a time through the fused 4-bit decode + GEMV (per-tensor codebook <= 16). */
+export function codebook_gemv4(
+  M: i32, K: i32, N: i32, idx: usize, planes: usize, bias: usize,
+  a: usize, lda: i32, c: usize, ldc: i32, act: i32, p0: f32, p1: f32,
+): void {
+  for (let m = 0; m < M; m++) {
+    gemv4(a + (<usize>m * <usize>lda << 2), K, N, idx, planes, bias, c + (<usize>m * <usize>ldc << 2), act, p0, p1);
   }
 }
 
