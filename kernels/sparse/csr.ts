@@ -1,6 +1,7 @@
 // Drives the unstructured (SELL-4) kernels for Y[M×N] = X[M×K]·W:
 //  - fewer than CSR_BATCH_ROWS rows: one row at a time, 4 columns per vector, the inputs
-//    gathered lane by lane (wasm/lib/spmm-sell4.ts sell4Gemv);
+//    gathered lane by lane (wasm/lib/spmm-sell4.ts sell4GemvStaged: the row copied to a fixed
+//    address and the indices stored as byte offsets, when K <= CSR_OFFSET_MAX_K; else sell4Gemv);
 //  - otherwise X is transposed to XT[K×Mp] and the batch rows become the vector lanes, as the
 //    pixels of an NCHW 1×1 convolution are in Fast Sparse ConvNets (sell4Dense, tiles of up to
 //    32 rows); the results are stored transposed straight into Y.
