@@ -134,6 +134,32 @@ RUNTIMES.forEach((rt, r) => {
     }
   });
 
+  test(`${rt.build}: csr on both sides of the byte-offset index limit (K = 16384 / 16385), batch 1 and 3, f32 and int8`, () => {
+    // K <= CSR_OFFSET_MAX_K stores byte offsets and gathers from the staged row; above it, plain k.
+    let seed = 900;
+    for (const K of [16384, 16385]) {
+      for (const M of [1, 3]) {
+        runFloat(r, M, K, 7, 0.97, 'csr', false, seed++);
+        runFloat(r, M, K, 5, 0.97, 'csr', true, seed++, true, { kind: 'relu' });
+      }
+      const rand = rng(seed++);
+      const N = 6;
+      const w = Int8Array.from({ length: K * N }, () => (rand() < 0.97 ? 0 : Math.floor(rand() * 255) - 127));
+      w[(K - 1) * N + 2] = 77; // the last k: its byte offset is the largest index stored
+      const packed = packSparseGemm(rt, w, K, N, { scales: 1 });
+      try {
+        for (const M of [1, 3]) {
+          const xf = randomF32(rand, M * K);
+          assertClose(spmmF32(rt, xf, M, packed), spmmRef(xf, M, packed.lists, new Float32Array(M * N)), tolFor(K), `${rt.build} int8 x f32 K=${K} M=${M}`);
+          const x = Int8Array.from({ length: M * K }, () => Math.floor(rand() * 256) - 128);
+          assertEqualArrays(spmmI8(rt, x, M, packed, { zeroPoint: 3 }), spmmI32Ref(x, M, 3, packed.lists, new Int32Array(M * N)), `${rt.build} int8 x int8 K=${K} M=${M}`);
+        }
+      } finally {
+        packed.free();
+      }
+    }
+  });
+
   test(`${rt.build}: an Inf input times a pruned weight stays out of csr and 2:4 results`, () => {
     const K = 8, N = 5;
     const w = new Float32Array(K * N);

@@ -2,7 +2,7 @@
 // Weight flavours (suffix): f32 (float weights, float activations), i8f32 (int8 weights with a
 // per-output-channel scale, float activations, float out), i8i32 (int8 weights, activations
 // widened to int32 minus their zero point, raw int32 out). Formats: see wasm/lib/spmm-*.ts.
-import { sell4Gemv, sell4Dense } from './lib/spmm-sell4';
+import { sell4Gemv, sell4GemvStaged, sell4Dense } from './lib/spmm-sell4';
 import { bsrGemm } from './lib/spmm-bsr';
 import { nmGemm } from './lib/spmm-nm';
 import { transposeRows, widenTranspose } from './lib/spmm-layout';
@@ -18,6 +18,17 @@ export function spmm_sell4_gemv_i8f32(G: i32, meta: usize, idx: usize, val: usiz
 }
 export function spmm_sell4_gemv_i8i32(G: i32, meta: usize, idx: usize, val: usize, x: usize, y: usize): void {
   sell4Gemv<i8, i32>(G, meta, idx, val, x, y, 0, 0, 0);
+}
+
+// Batch 1 with byte-offset indices (K <= 16384, see sell4GemvStaged).
+export function spmm_sell4_gemv_staged_f32(K: i32, G: i32, meta: usize, idx: usize, val: usize, x: usize, y: usize, act: i32, p0: f32, p1: f32): void {
+  sell4GemvStaged<f32, f32>(K, G, meta, idx, val, x, y, act, p0, p1);
+}
+export function spmm_sell4_gemv_staged_i8f32(K: i32, G: i32, meta: usize, idx: usize, val: usize, x: usize, y: usize, act: i32, p0: f32, p1: f32): void {
+  sell4GemvStaged<i8, f32>(K, G, meta, idx, val, x, y, act, p0, p1);
+}
+export function spmm_sell4_gemv_staged_i8i32(K: i32, G: i32, meta: usize, idx: usize, val: usize, x: usize, y: usize): void {
+  sell4GemvStaged<i8, i32>(K, G, meta, idx, val, x, y, 0, 0, 0);
 }
 
 /** Out = W · In for In stored by rows (NCHW pixels, or a transposed batch); see sell4Dense. */

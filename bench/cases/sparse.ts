@@ -70,6 +70,63 @@ export function spmmCase(n: number, sparsity: number, batch: number, format: Spa
   };
 }
 
+/**
+ * The weights streaming from memory, as a real model's do once it is larger than the cache:
+ * `layers` distinct n×n Gemms chained (x → W1 → W2 → …), batch 1, so one run touches every
+ * matrix once (16 dense 1024² float32 matrices are 64 MiB, twice this machine's 32 MiB L3; the
+ * sparse ones ~7–30 MiB). Weights scaled by √(3 / nonzeros per column) to keep the activations
+ * near unit size through the chain.
+ */
+export function spmmStreamingCase(n: number, sparsity: number, layers: number, format: SparseFormat = 'csr'): BenchCase {
+  const block = format === 'csr' ? 1 : 4;
+  const gain = Math.sqrt(3 / (n * (1 - sparsity)));
+  const ws = Array.from({ length: layers }, (_, i) => prunedWeights(n, n, sparsity, 71 + 2 * i, block).map((v) => v * gain));
+  const a = seededFloats(n, 35);
+  const label = format === 'csr' ? 'spmm f32' : `spmm ${format} f32`;
+  // Ping-pong between two activation rows: layer i reads one and writes the other.
+  const chain = (rt: Runtime, step: (i: number, x: number, y: number) => void) => {
+    const bufs = [rt.arena.alloc(n * 4, 'spmm chain A'), rt.arena.alloc(n * 4, 'spmm chain B')];
+    return {
+      run: () => {
+        rt.arena.f32(bufs[0], n).set(a);
+        for (let i = 0; i < layers; i++) step(i, bufs[i & 1], bufs[(i + 1) & 1]);
+      },
+      out: bufs[layers & 1],
+      free: () => bufs.forEach((b) => rt.arena.free(b)),
+    };
+  };
+  return {
+    name: `${label} ${n} sparsity ${sparsity} batch 1, ${layers} layers streamed from memory`,
+    flops: 2 * layers * n * n * (1 - sparsity),
+    tolerance: { rtol: 1e-4, atol: 1e-5 },
+    edgerun(rt) {
+      const packed = ws.map((w) => packSparseGemm(rt, w, n, n, { format }));
+      const c = chain(rt, (i, x, y) => spmmF32Ptr(rt, 1, x, n, packed[i], y, n));
+      return {
+        run: c.run,
+        output: () => rt.arena.f32(c.out, n).slice(),
+        dispose: () => { c.free(); packed.forEach((p) => p.free()); },
+      };
+    },
+    edgerunPeers: {
+      'edgerun-dense': (rt) => {
+        const packed = ws.map((w) => packGemmF32(rt, w, n, n));
+        const c = chain(rt, (i, x, y) => gemmF32Ptr(rt, 1, x, n, packed[i], y, n));
+        return { run: c.run, dispose: () => { c.free(); packed.forEach((p) => p.free()); } };
+      },
+    },
+    onnx: () => ({
+      model: buildOnnxModel({
+        inputs: [{ name: 'X', dims: [1, n] }],
+        outputs: [{ name: `Y${layers}`, dims: [1, n] }],
+        initializers: ws.map((w, i) => ({ name: `W${i + 1}`, dims: [n, n], data: w })),
+        nodes: ws.map((_, i) => ({ op: 'MatMul', inputs: [i === 0 ? 'X' : `Y${i}`, `W${i + 1}`], outputs: [`Y${i + 1}`] })),
+      }),
+      feeds: { X: { dims: [1, n], data: a } },
+    }),
+  };
+}
+
 /** A pointwise convolution C → M on H×W, weights pruned to `sparsity`, bias, ReLU6 as in MobileNetV2. */
 export function sparseConv1x1Case(C: number, H: number, W: number, M: number, sparsity: number): BenchCase {
   const inputDims = [1, C, H, W];
@@ -125,6 +182,10 @@ export const cases: BenchCase[] = [
   spmmCase(1024, 0.9, 16),
   spmmCase(1024, 0.8, 1, 'bsr1x4'),
   spmmCase(1024, 0.8, 16, 'bsr1x4'),
+  // The same Gemms with the weights out of cache (additions; the names above stay as they are).
+  spmmStreamingCase(1024, 0.7, 16),
+  spmmStreamingCase(1024, 0.9, 16),
+  spmmStreamingCase(1024, 0.8, 16, 'bsr1x4'),
   // MobileNetV2's pointwise convolutions (projection and expansion layers) at 80 % zeros.
   sparseConv1x1Case(96, 56, 56, 24, 0.8),
   sparseConv1x1Case(144, 28, 28, 32, 0.8),

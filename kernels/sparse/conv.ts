@@ -11,6 +11,7 @@ import type { Runtime } from '../runtime.js';
 import { checkWeights, columnListsFromDense } from './formats.js';
 import { checkPackedSparse, packCsr, type PackedSparse } from './pack.js';
 import { scratch } from './scratch.js';
+import { indexStride } from './csr.js';
 import { commonParams } from './spmm.js';
 
 /** Output pixels per im2col block: a multiple of the 24-pixel tile, ~128 KiB of rows at most. */
@@ -100,7 +101,7 @@ export function sparseConv2dF32Ptr(
   const b = s.ptr;
   if (p.pointwise) {
     for (let n = 0; n < N; n++) {
-      dense(s.groups, b + meta, b + idx, b + val, inputPtr + n * C * P * 4, P * 4, P, outputPtr + n * M * P * 4, P * 4, 0, act, a0, a1);
+      dense(s.groups, b + meta, b + idx, b + val, inputPtr + n * C * P * 4, indexStride(s, P * 4), P, outputPtr + n * M * P * 4, P * 4, 0, act, a0, a1);
     }
     return;
   }
@@ -116,7 +117,7 @@ export function sparseConv2dF32Ptr(
     for (let pix0 = 0; pix0 < P; pix0 += Pb) {
       const np = Math.min(Pb, P - pix0);
       w.spmm_im2col_rows(img, C, H, W, kH, kW, sh, sw, pt, pl, dh, dw, OW, pix0, np, rows, Pb);
-      dense(s.groups, b + meta, b + idx, b + val, rows, Pb * 4, np, outImg + pix0 * 4, P * 4, 0, act, a0, a1);
+      dense(s.groups, b + meta, b + idx, b + val, rows, indexStride(s, Pb * 4), np, outImg + pix0 * 4, P * 4, 0, act, a0, a1);
     }
   }
 }

@@ -36,6 +36,11 @@ export class PackedSparse extends PackedArenaWeights {
     readonly lists: ColumnLists,
     readonly bias: Float32Array,
     readonly scales: Float32Array,
+    /**
+     * What one unit of a stored csr index is, in elements: 4 when the u16 indices hold byte
+     * offsets 4k (K <= CSR_OFFSET_MAX_K: the batch-1 kernel gathers without arithmetic), else 1.
+     */
+    readonly indexUnit: 1 | 4 = 1,
   ) {
     super(rt, ptr);
   }
@@ -79,7 +84,13 @@ interface Common {
   int8: boolean;
 }
 
-/** SELL-4: columns sorted by nonzero count, 4 per group, interleaved lane by lane. */
+/** Largest K whose byte offsets 4k fit a u16 index (wasm/lib/spmm-sell4.ts STAGE_FLOATS). */
+export const CSR_OFFSET_MAX_K = 16384;
+
+/**
+ * SELL-4: columns sorted by nonzero count, 4 per group, interleaved lane by lane. Indices are
+ * byte offsets 4k when K <= CSR_OFFSET_MAX_K, else k.
+ */
 export function packCsr(rt: Runtime, c: ColumnLists, common: Common, where: string): PackedSparse {
   const { K, N, ptr, k, w } = c;
   const wb = common.int8 ? 1 : 4;
@@ -95,6 +106,7 @@ export function packCsr(rt: Runtime, c: ColumnLists, common: Common, where: stri
   const idx = rt.arena.u16(base + sections.idx, E * 4);
   const valF = common.int8 ? null : rt.arena.f32(base + sections.val, E * 4);
   const valI = common.int8 ? rt.arena.i8(base + sections.val, E * 4) : null;
+  const unit = K <= CSR_OFFSET_MAX_K ? 4 : 1;
   let first = 0;
   for (let g = 0; g < G; g++) {
     const cols = [0, 1, 2, 3].map((j) => (4 * g + j < N ? order[4 * g + j] : -1));
@@ -113,14 +125,14 @@ export function packCsr(rt: Runtime, c: ColumnLists, common: Common, where: stri
       for (let s = 0; s < counts[j]; s++) {
         const e = ptr[n] + s;
         const at = (first + s) * 4 + j;
-        idx[at] = k[e];
+        idx[at] = k[e] * unit;
         if (valF) valF[at] = w[e];
         else valI![at] = w[e];
       }
     }
     first += steps;
   }
-  return new PackedSparse(rt, 'csr', K, N, common.int8 ? 'int8' : 'float32', k.length, base, bytes, sections, G, 0, c, common.bias, common.scales);
+  return new PackedSparse(rt, 'csr', K, N, common.int8 ? 'int8' : 'float32', k.length, base, bytes, sections, G, 0, c, common.bias, common.scales, unit);
 }
 
 export function packBsr(rt: Runtime, b: BlockLists, common: Common, where: string): PackedSparse {

@@ -9,7 +9,8 @@
 //   [2] full = shortest list (steps below it need no mask), [4..7] output column per lane
 //   (-1: an empty lane of the last group), [8..11] nonzeros per lane, [12..15] bias (f32),
 //   [16..19] scale (f32; int8 weights)
-// idx: u16 per entry, the input index k (so K <= 65536; kernels/sparse checks).
+// idx: u16 per entry, the input index k (so K <= 65536; kernels/sparse checks), or its byte
+// offset 4k when K <= STAGE_FLOATS (kernels/sparse/pack.ts; the caller scales rowBytes to match).
 // val: W per entry. Entries past a lane's count are padding (index 0, weight 0) and are
 // masked out, never merely multiplied by zero: an Inf input must not turn into NaN there.
 import { loadW4, splatW, mac, vadd, finish } from './spmm-common';
@@ -25,6 +26,58 @@ function gather4(x: usize, ip: usize): v128 {
   const v0 = v128.load32_zero(x + ((i01 & 0xffff) << 2)), v1 = v128.load32_zero(x + ((i01 >>> 16) << 2));
   const v2 = v128.load32_zero(x + ((i23 & 0xffff) << 2)), v3 = v128.load32_zero(x + ((i23 >>> 16) << 2));
   return v128.shuffle<i64>(v128.shuffle<i32>(v0, v1, 0, 4, 1, 5), v128.shuffle<i32>(v2, v3, 0, 4, 1, 5), 0, 2);
+}
+
+/**
+ * Batch-1 inputs are copied here first (kernels/sparse/csr.ts: when K <= STAGE_FLOATS), so a
+ * gathered input is one load at a compile-time address: the u16 index then holds the byte
+ * offset 4k and the load's immediate offset is X_STAGE — no add of a base pointer, no shift,
+ * no unpacking of index pairs (measured: the pointer arithmetic, not the loads, bounded the
+ * gather).
+ */
+export const STAGE_FLOATS: i32 = 16384;
+const X_STAGE: usize = memory.data(STAGE_FLOATS * 4 + 16, 16);
+
+@inline
+function gather4Staged(ip: usize): v128 {
+  const i01 = load<u32>(ip), i23 = load<u32>(ip, 4);
+  const v0 = v128.load32_zero(<usize>(i01 & 0xffff), X_STAGE), v1 = v128.load32_zero(<usize>(i01 >>> 16), X_STAGE);
+  const v2 = v128.load32_zero(<usize>(i23 & 0xffff), X_STAGE), v3 = v128.load32_zero(<usize>(i23 >>> 16), X_STAGE);
+  return v128.shuffle<i64>(v128.shuffle<i32>(v0, v1, 0, 4, 1, 5), v128.shuffle<i32>(v2, v3, 0, 4, 1, 5), 0, 2);
+}
+
+/**
+ * sell4Gemv for indices stored as byte offsets (4k), the row x (K <= STAGE_FLOATS elements of 4
+ * bytes) copied to X_STAGE first. Four steps per iteration, two chains.
+ */
+export function sell4GemvStaged<W, A>(K: i32, G: i32, meta: usize, idx: usize, val: usize, x: usize, y: usize, act: i32, p0: f32, p1: f32): void {
+  const WB = sizeof<W>();
+  memory.copy(X_STAGE, x, <usize>K << 2);
+  for (let g = 0; g < G; g++) {
+    const m = meta + <usize>g * META_BYTES;
+    const steps = load<i32>(m), first = load<i32>(m, 4), full = load<i32>(m, 8);
+    let ip = idx + (<usize>first << 3);
+    let wp = val + ((<usize>first << 2) * WB);
+    let a0 = i32x4.splat(0), a1 = i32x4.splat(0);
+    let s = 0;
+    for (; s + 2 <= full; s += 2) {
+      a0 = mac<A>(gather4Staged(ip), loadW4<W, A>(wp), a0);
+      a1 = mac<A>(gather4Staged(ip + 8), loadW4<W, A>(wp + 4 * WB), a1);
+      ip += 16; wp += 8 * WB;
+    }
+    if (s < full) {
+      a0 = mac<A>(gather4Staged(ip), loadW4<W, A>(wp), a0);
+      ip += 8; wp += 4 * WB; s++;
+    }
+    const counts = v128.load(m, 32);
+    for (; s < steps; s++) {
+      const live = i32x4.gt_s(counts, i32x4.splat(s));
+      a1 = vadd<A>(a1, v128.and(mac<A>(gather4Staged(ip), loadW4<W, A>(wp), i32x4.splat(0)), live));
+      ip += 8; wp += 4 * WB;
+    }
+    const v = finish<W, A>(vadd<A>(a0, a1), v128.load(m, 64), v128.load(m, 48), act, p0, p1);
+    storeLanes(y, m, v);
+  }
 }
 
 @inline
