@@ -11,6 +11,16 @@
 // Per k-pair: 3 loads + 4 shuffles + 8 dot + 8 add (and V8's loop overhead: a stack check, two
 // address zero-extensions, the compare: 31 instructions, no spills, checked with
 // --print-wasm-code). 8 accumulators + 2 panel vectors + 2 = 12 live v128 of the 15 V8 gives.
+//
+// Tried and not adopted (Node 20 / V8 11.3 on this Zen 3 box, 1024³ MatMulInteger): the "c8"
+// layout (each accumulator lane sums its own k-range of one row × one column, one horizontal
+// reduction per tile, no broadcasts): a 2×4 tile (2 row + 4 column loads, 8 dot, 8 add per
+// 8 k) ran at the same speed as this tile, in the GEMM and in an L1-resident loop (both ≈68
+// GOP/s); a k-unrolled 2×4 c8 spilled (seen in --print-wasm-code: TurboFan schedules all of a
+// loop body's loads first, so accumulators + loads + 1 must fit in 15 v128) and was ~20% slower,
+// as was a 3×3 c8 tile (9 + 6 + 1 = 16); the row-block size (8 to 64 rows) changed nothing:
+// the loop is compute-bound, not L2-bound. V8 already unrolls such a loop by 2 itself (one stack
+// check per two trips, seen for the 2×4 c8 loop).
 import { requantLanes, srdhmBounded, packClampI8, LANE_PARAMS_BYTES } from './requant';
 
 /** Raw int32 accumulators out (MatMulInteger / ConvInteger). */
