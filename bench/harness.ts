@@ -1,8 +1,8 @@
 // Runs benchmark cases on both WASM builds beside their peers, in one process and one run, so
 // the ratios compare like with like on a machine whose cores are shared.
 //
-// Per case: the ONNX session (and TF.js) is prepared once; then for each build edgerun is
-// timed, then onnxruntime-web, tfjs-wasm and the edgerun peers. Peers are listed with the
+// Per case: the ONNX session (and TF.js) is prepared once; then for each build edgerun,
+// its edgerun peers, onnxruntime-web and tfjs-wasm are timed in alternating rounds. Peers are listed with the
 // edgerun peers first, so `ratio` (first peer ÷ edgerun; > 1: edgerun is faster) compares a
 // sparse kernel with its dense twin when a case has one, else with onnxruntime-web.
 import type { BenchCase, BenchRun } from './case.js';
@@ -10,7 +10,7 @@ import { compareOutputs, DEFAULT_TOLERANCE } from './check.js';
 import { createOrtPeer, ORT_PEER, ortVersion } from './peers/ort.js';
 import type { PeerRun } from './peers/peer.js';
 import { createTfjsPeer, loadTfjsWasm, TFJS_PEER } from './peers/tfjs.js';
-import { DEFAULT_TIMING, measure, type TimingOptions } from './timing.js';
+import { DEFAULT_TIMING, measureInterleaved, type Runner, type TimingOptions } from './timing.js';
 import { enableRelaxedSimdInNode } from '../engine/platform.js';
 import { createRuntimeSync } from '../kernels/runtime.js';
 
@@ -134,57 +134,62 @@ async function runRow(
     report.warnings.push(msg);
   };
 
-  at('edgerun');
+  // Everything that runs is set up first, then timed in alternating rounds (measureInterleaved).
+  const runners: { name: string; runner: Runner }[] = [];
+  const cleanups: (() => void)[] = [];
+  let er: BenchRun | null = null;
   try {
-    const er = c.edgerun(createRuntimeSync(build));
+    at('setting up');
     try {
-      record.edgerun = (await measure(er.run, false, timing)).medianMs;
+      er = c.edgerun(createRuntimeSync(build));
+      const run = er;
+      if (run.dispose) cleanups.push(() => run.dispose!());
+      runners.push({ name: 'edgerun', runner: { fn: run.run, isAsync: false } });
+    } catch (e) {
+      fail('edgerun', e);
+    }
+    for (const [name, make] of Object.entries(c.edgerunPeers ?? {})) {
+      try {
+        const peer = make(createRuntimeSync(build));
+        if (peer.dispose) cleanups.push(() => peer.dispose!());
+        runners.push({ name, runner: { fn: peer.run, isAsync: false } });
+      } catch (e) {
+        fail(name, e);
+      }
+    }
+    for (const [name, peer] of [[ORT_PEER, shared.ort], [TFJS_PEER, shared.tfjs]] as const) {
+      if (peer) runners.push({ name, runner: { fn: peer.run, isAsync: peer.async } });
+    }
+
+    at(`timing ${runners.map((r) => r.name).join(', ')} in alternating rounds`);
+    const times = await measureInterleaved(runners.map((r) => r.runner), timing);
+    const own: Record<string, number> = {};
+    const timed: Record<string, number> = {};
+    for (const [i, { name }] of runners.entries()) {
+      const t = times[i];
+      if (t instanceof Error) fail(name, t);
+      else if (name === 'edgerun') record.edgerun = t;
+      else if (name === ORT_PEER || name === TFJS_PEER) timed[name] = t;
+      else own[name] = t;
+    }
+    record.peers = { ...own, ...timed };
+
+    if (er && record.edgerun !== null) {
       const check = checkOutput(c, er, shared.ortOutput);
       if (check !== undefined) record.check = check;
       if (check !== undefined && check !== 'ok') report.warnings.push(`${c.name} [${build}]: output disagrees with ${ORT_PEER}: ${check}`);
       const facts = er.facts?.();
       if (facts) record.facts = facts;
-    } finally {
-      er.dispose?.();
     }
-  } catch (e) {
-    fail('edgerun', e);
+  } finally {
+    for (const undo of cleanups.reverse()) undo();
   }
-
-  const timed: Record<string, number> = {};
-  for (const [name, peer] of [[ORT_PEER, shared.ort], [TFJS_PEER, shared.tfjs]] as const) {
-    if (!peer) continue;
-    at(name);
-    try {
-      timed[name] = (await measure(peer.run, peer.async, timing)).medianMs;
-    } catch (e) {
-      fail(name, e);
-    }
-  }
-  const own: Record<string, number> = {};
-  for (const [name, make] of Object.entries(c.edgerunPeers ?? {})) {
-    at(name);
-    try {
-      own[name] = await timeEdgerunPeer(make(createRuntimeSync(build)), timing);
-    } catch (e) {
-      fail(name, e);
-    }
-  }
-  record.peers = { ...own, ...timed };
 
   const first = Object.values(record.peers)[0];
   if (record.edgerun !== null && record.edgerun > 0 && first !== undefined) record.ratio = first / record.edgerun;
   if (c.flops && record.edgerun !== null && record.edgerun > 0) record.gflops = c.flops / (record.edgerun * 1e6);
   if (errors.length) record.error = errors.join('; ');
   return record;
-}
-
-async function timeEdgerunPeer(peer: { run: () => void; dispose?: () => void }, timing: TimingOptions): Promise<number> {
-  try {
-    return (await measure(peer.run, false, timing)).medianMs;
-  } finally {
-    peer.dispose?.();
-  }
 }
 
 /** undefined when there is nothing to compare (no `output` hook or no ORT output). */

@@ -13,6 +13,7 @@ import { reluCase } from '../bench/cases/relu.js';
 import { runBenchmarks, type BenchRecord } from '../bench/harness.js';
 import { loadCases, parseCli } from '../bench/run.js';
 import { formatMs, formatTable } from '../bench/table.js';
+import { measureInterleaved } from '../bench/timing.js';
 
 const FAST = { timeMs: 15, warmupMs: 5, minIterations: 3 };
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -24,6 +25,32 @@ function assertRecordShape(r: BenchRecord): void {
   assert.type(r.peers, 'object');
   for (const v of Object.values(r.peers)) assert.ok(v > 0 && Number.isFinite(v), `peer ms ${v}`);
 }
+
+test('runners are timed in alternating rounds; one that throws is reported, the others still timed', async () => {
+  const calls: string[] = [];
+  const busy = (name: string, ms: number) => () => {
+    calls.push(name);
+    const end = performance.now() + ms;
+    while (performance.now() < end);
+  };
+  let failing = 0;
+  const times = await measureInterleaved(
+    [
+      { fn: busy('a', 0.2), isAsync: false },
+      { fn: () => { if (++failing > 1) throw new Error('broke on its second call'); }, isAsync: false },
+      { fn: busy('b', 0.6), isAsync: false },
+    ],
+    { timeMs: 15, warmupMs: 2, minIterations: 3 },
+    3,
+  );
+  assert.ok(typeof times[0] === 'number' && typeof times[2] === 'number', 'a and b timed');
+  assert.instance(times[1], Error);
+  assert.ok((times[2] as number) > (times[0] as number) * 2, `b (${times[2]} ms) is the slower one than a (${times[0]} ms)`);
+  // three rounds: the sequence switches between a and b at least 2 × 3 - 1 times
+  let switches = 0;
+  for (let i = 1; i < calls.length; i++) if (calls[i] !== calls[i - 1]) switches++;
+  assert.ok(switches >= 5, `a and b alternate in rounds (${switches} switches)`);
+});
 
 test('a tiny case runs on both builds beside onnxruntime-web and tfjs-wasm, outputs checked', async () => {
   const report = await runBenchmarks([reluCase(4096)], FAST);
