@@ -188,7 +188,7 @@ function packForReference(rt: Runtime, weight: Float32Array, M: number, Kc: numb
 function packForWasm(rt: Runtime, weight: Float32Array, Mg: number, group: number, Kc: number, bias: Float32Array | undefined): Layout {
   const M = Mg * group;
   const Mg4 = Mg & ~3;
-  const perK = rt.wasm!.f32_gemm_a_bytes_per_k() / 4;
+  const perK = rt.wasm!.conv_a_bytes_per_k() / 4;
   const copies = perK / 4;
   const stripFloats = group * Mg4 * Kc * copies;
   const rawFloats = group * (Mg - Mg4) * Kc;

@@ -8,12 +8,12 @@
 //  (b) codebook_gemm_centroid: add up the inputs of each centroid, one multiply per centroid.
 import { decodePanels, centroidGemm, gemv4 } from './lib/spmm-codebook';
 import { gemmRowsTimesPanels, gemmStripsTimesPanels, packAStrips } from './lib/gemm-panels';
-import { A_K_BYTES, BIAS_COLUMNS, BIAS_NONE } from './lib/gemm-4x8';
+import { aKBytes, BIAS_COLUMNS, BIAS_NONE, ActivationStrips } from './lib/gemm-4x8';
 import { ACT_NONE } from './lib/activation';
 
 /** Bytes of the two scratch blocks codebook_gemm_decode needs: packed A, then decoded panels. */
 export function codebook_decode_scratch_bytes(M: i32, K: i32, kcBlock: i32, blockPanels: i32): f64 {
-  return <f64>(M >> 2) * <f64>K * <f64>A_K_BYTES + <f64>blockPanels * <f64>(min(kcBlock, K) + 1) * 32;
+  return <f64>(M >> 2) * <f64>K * <f64>aKBytes<ActivationStrips>() + <f64>blockPanels * <f64>(min(kcBlock, K) + 1) * 32;
 }
 
 export function codebook_gemm_decode(
@@ -23,9 +23,9 @@ export function codebook_gemm_decode(
   if (M <= 0 || N <= 0) return;
   const ldaB: usize = <usize>lda << 2, ldcB: usize = <usize>ldc << 2;
   const M4 = M & ~3;
-  const astride: usize = <usize>K * A_K_BYTES;
+  const astride: usize = <usize>K * aKBytes<ActivationStrips>();
   const panelsBuf = scratch + <usize>(M4 >> 2) * astride;
-  if (M4 > 0) packAStrips(a, ldaB, M4 >> 2, K, scratch);
+  if (M4 > 0) packAStrips<ActivationStrips>(a, ldaB, M4 >> 2, K, scratch);
   const kcB = kcBlock > 0 ? kcBlock : max(K, 1);
   const panels = (N + 7) >> 3;
   for (let pb = 0; pb < panels; pb += blockPanels) {
@@ -41,7 +41,7 @@ export function codebook_gemm_decode(
       const biasMode = first ? BIAS_COLUMNS : BIAS_NONE;
       const actNow = last ? act : ACT_NONE;
       if (M4 > 0) {
-        gemmStripsTimesPanels(M4 >> 2, kc, scratch + <usize>k0 * A_K_BYTES, astride, panelsBuf + 32, pstride, ncols, cb, ldcB, panelsBuf, biasMode, !first, actNow, p0, p1, false);
+        gemmStripsTimesPanels<ActivationStrips>(M4 >> 2, kc, scratch + <usize>k0 * aKBytes<ActivationStrips>(), astride, panelsBuf + 32, pstride, ncols, cb, ldcB, panelsBuf, biasMode, !first, actNow, p0, p1, false);
       }
       if (M > M4) {
         gemmRowsTimesPanels(M - M4, kc, a + <usize>M4 * ldaB + (<usize>k0 << 2), ldaB, panelsBuf + 32, pstride, ncols, cb + <usize>M4 * ldcB, ldcB, panelsBuf, biasMode, !first, actNow, p0, p1);

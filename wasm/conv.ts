@@ -5,15 +5,20 @@
 // scratch block and consumed by the same 4x8 microkernel as the GEMM.
 //
 // Packed weights (byte offsets from `w`):
-//   strips: group g's (Mg & ~3) / 4 strips of 4 rows, each Kc * A_K_BYTES (layout: gemm-4x8.ts)
+//   strips: group g's (Mg & ~3) / 4 strips of 4 rows, each Kc * conv_a_bytes_per_k() (layout: gemm-4x8.ts, WeightStrips)
 //   raw:    per group, the Mg % 4 rows left over, as given ([Mg % 4][Kc])
 //   bias:   M floats (zeros without a bias)
 import { gemmRowsTimesPanels, gemmStripsTimesPanels } from './lib/gemm-panels';
-import { A_K_BYTES, BIAS_NONE, BIAS_ROWS } from './lib/gemm-4x8';
+import { aKBytes, BIAS_NONE, BIAS_ROWS, WeightStrips } from './lib/gemm-4x8';
 import { ACT_NONE } from './lib/activation';
 import { im2colBlock, im2colRowBufferFloats, setIm2colGeometry, MAX_BLOCK_PANELS } from './lib/gemm-im2col';
 
 /** Bytes of scratch conv2d_f32 needs: the block of panels, then the im2col row buffer. */
+/** Bytes per k of a packed 4-row strip of weights (kernels/conv.ts packs them so). */
+export function conv_a_bytes_per_k(): i32 {
+  return <i32>aKBytes<WeightStrips>();
+}
+
 export function conv2d_f32_scratch_bytes(Cg: i32, kH: i32, kW: i32, W: i32, sw: i32, pl: i32, dw: i32, OW: i32, panelsPerBlock: i32): f64 {
   return <f64>panelsPerBlock * <f64>(Cg * kH * kW) * 32 + <f64>im2colRowBufferFloats(W, kW, sw, pl, dw, OW) * 4;
 }
@@ -35,7 +40,7 @@ export function conv2d_f32(
   const P = OH * OW;
   const pstride: usize = <usize>Kc << 5;
   const ldc: usize = <usize>P << 2;
-  const astride: usize = <usize>Kc * A_K_BYTES;
+  const astride: usize = <usize>Kc * aKBytes<WeightStrips>();
   const planeIn: usize = <usize>H * <usize>W << 2;
   const kcB = kcBlock > 0 ? min(kcBlock, Kc) : Kc;
   const blockPix = min(max(panelsPerBlock, 1), MAX_BLOCK_PANELS) << 3;
@@ -59,7 +64,7 @@ export function conv2d_f32(
           const actNow = k0 + kc >= Kc ? act : ACT_NONE;
           const wk = scratch + (<usize>k0 << 5);
           if (Mg4 > 0) {
-            gemmStripsTimesPanels(Mg4 >> 2, kc, aStrips + <usize>k0 * A_K_BYTES, astride, wk, pstride, np, cBlock, ldc, bG, biasMode, !first, actNow, p0, p1, true);
+            gemmStripsTimesPanels<WeightStrips>(Mg4 >> 2, kc, aStrips + <usize>k0 * aKBytes<WeightStrips>(), astride, wk, pstride, np, cBlock, ldc, bG, biasMode, !first, actNow, p0, p1, true);
           }
           if (Mg > Mg4) {
             gemmRowsTimesPanels(Mg - Mg4, kc, aRaw + (<usize>k0 << 2), <usize>Kc << 2, wk, pstride, np, cBlock + <usize>Mg4 * ldc, ldc, bG + (<usize>Mg4 << 2), biasMode, !first, actNow, p0, p1);

@@ -4,7 +4,7 @@
 //   [bias x 8][k=0: 8 weights][k=1: 8 weights] ... [k=K-1: 8 weights]
 // so a panel is (K + 1) * 8 floats, the last one zero-padded past N.
 import { gemmRowsTimesPanels, gemmStripsTimesPanels, packAStrips } from './lib/gemm-panels';
-import { A_K_BYTES, BIAS_COLUMNS, BIAS_NONE } from './lib/gemm-4x8';
+import { aKBytes, BIAS_COLUMNS, BIAS_NONE, ActivationStrips } from './lib/gemm-4x8';
 import { ACT_NONE } from './lib/activation';
 
 // One packed block of A (mc rows x kc): at most 256 KiB, so it stays in L2 (half of it on the
@@ -12,12 +12,7 @@ import { ACT_NONE } from './lib/activation';
 // 4x the bytes per element, so its blocks have a quarter of the rows.
 const PACKED_A_BYTES: i32 = 256 * 1024;
 const PACKED_A: usize = memory.data(PACKED_A_BYTES, 64);
-const MAX_PACKED_A_FLOATS: i32 = PACKED_A_BYTES / (<i32>A_K_BYTES / 4);
-
-/** Bytes per k of a packed 4-row strip of A in this build (kernels/conv.ts packs weights so). */
-export function f32_gemm_a_bytes_per_k(): i32 {
-  return <i32>A_K_BYTES;
-}
+const MAX_PACKED_A_FLOATS: i32 = PACKED_A_BYTES / (<i32>aKBytes<ActivationStrips>() / 4);
 
 /**
  * Addresses are byte addresses; lda/ldc are row strides in floats. accumulate != 0 adds the
@@ -55,8 +50,8 @@ export function f32_gemm(
       const ak = a + (<usize>k0 << 2);
       for (let m0 = 0; m0 < M4; m0 += mcB) {
         const mc = min(mcB, M4 - m0);
-        packAStrips(ak + <usize>m0 * ldaB, ldaB, mc >> 2, kc, PACKED_A);
-        gemmStripsTimesPanels(mc >> 2, kc, PACKED_A, <usize>kc * A_K_BYTES, wk, pstride, nc, cn + <usize>m0 * ldcB, ldcB, wn, biasMode, initFromC, actNow, p0, p1, false);
+        packAStrips<ActivationStrips>(ak + <usize>m0 * ldaB, ldaB, mc >> 2, kc, PACKED_A);
+        gemmStripsTimesPanels<ActivationStrips>(mc >> 2, kc, PACKED_A, <usize>kc * aKBytes<ActivationStrips>(), wk, pstride, nc, cn + <usize>m0 * ldcB, ldcB, wn, biasMode, initFromC, actNow, p0, p1, false);
       }
       if (M4 < M) {
         gemmRowsTimesPanels(M - M4, kc, ak + <usize>M4 * ldaB, ldaB, wk, pstride, nc, cn + <usize>M4 * ldcB, ldcB, wn, biasMode, initFromC, actNow, p0, p1);

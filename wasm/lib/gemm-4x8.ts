@@ -1,11 +1,15 @@
 // The fp32 GEMM microkernel shared by f32-gemm.ts and conv.ts: a 4x8 register tile.
 //
 // A is a pre-packed strip of 4 rows stored k-major ([k][row 0..3]): one pointer with constant
-// offsets (four row pointers would cost three more adds per k). In the relaxed build each
-// element is broadcast with load_splat (16 bytes per k). In the baseline build the strip holds
-// every element already broadcast to a vector (64 bytes per k): a broadcast from memory takes
-// an FP pipe slot on x86, which the FMA loop can spare but the mul+add loop cannot (measured
-// +11% for the baseline tile on L1-resident data, no change for the relaxed one).
+// offsets (four row pointers would cost three more adds per k). Each element is broadcast with
+// load_splat (16 bytes per k), except for activations packed per call in the baseline build:
+// those strips hold every element already broadcast to a vector (64 bytes per k). A broadcast
+// from memory takes an FP pipe slot on x86, which the FMA loop can spare but the mul+add loop
+// cannot (measured +11% for the baseline tile on L1-resident data, no change for the relaxed
+// one). Convolution weights (the convolution's A side) stay unbroadcast in both builds: 4x the
+// bytes overflows L1 with a strip of a 3x3x64 filter (ResNet18 on the baseline build: 175 ms
+// broadcast, 134 ms plain). The layout is a type argument (ActivationStrips or WeightStrips),
+// so each caller gets its own specialised copy of the tile, with no branch in the loop.
 // B is an 8-column packed panel: 8 consecutive floats per k, two v128 loads.
 // 8 accumulators + 2 B vectors + 1 A vector = 11 live v128 (V8 x64 has 15 to give), so the loop
 // never spills. (A 5x8 tile, 13 live, already spilled under V8 11.3: 2.5x slower.)
@@ -18,9 +22,20 @@
 import { madd } from './vmath';
 import { applyAct, ACT_NONE } from './activation';
 
-/** Packed-A layout: see the header. kernels/ reads it through f32_gemm_a_bytes_per_k(). */
-export const PREBROADCAST_A: bool = !ASC_FEATURE_RELAXED_SIMD;
-export const A_K_BYTES: usize = PREBROADCAST_A ? 64 : 16;
+/** Packed-A layout marker (a type argument): A packed per call from activations... */
+export type ActivationStrips = u32;
+/** ...and A packed once from weights (kernels/conv.ts packs them by conv_a_bytes_per_k()). */
+export type WeightStrips = u8;
+
+/** Whether strips of layout L hold pre-broadcast elements: activations, baseline build only. */
+@inline export function prebroadcastA<L>(): bool {
+  return sizeof<L>() == 4 && !ASC_FEATURE_RELAXED_SIMD;
+}
+
+/** Bytes per k of a 4-row strip of layout L. */
+@inline export function aKBytes<L>(): usize {
+  return prebroadcastA<L>() ? 64 : 16;
+}
 
 /** How the accumulators start, besides optionally adding what is already in C. */
 export const BIAS_NONE: i32 = 0;
@@ -33,7 +48,7 @@ export const BIAS_ROWS: i32 = 2;
  * C[4x8] (=|+=) A[4 x kc] · W[kc x 8] (+ bias), then the activation.
  * initFromC: start from C (K-blocked continuation, or `accumulate`) rather than from zero.
  */
-export function gemmTile4x8(
+export function gemmTile4x8<L>(
   a: usize, w: usize, kc: i32, c: usize, ldc: usize,
   bias: usize, biasMode: i32, initFromC: bool, act: i32, p0: f32, p1: f32,
 ): void {
@@ -57,6 +72,7 @@ export function gemmTile4x8(
     x20 = f32x4.add(x20, v128.load(c2)); x21 = f32x4.add(x21, v128.load(c2, 16));
     x30 = f32x4.add(x30, v128.load(c3)); x31 = f32x4.add(x31, v128.load(c3, 16));
   }
+  const PREBROADCAST_A = prebroadcastA<L>();
   for (let k = kc; k > 0; k--) {
     const b0 = v128.load(w), b1 = v128.load(w, 16);
     let va = PREBROADCAST_A ? v128.load(a) : v128.load_splat<f32>(a);
@@ -67,7 +83,7 @@ export function gemmTile4x8(
     x20 = madd(va, b0, x20); x21 = madd(va, b1, x21);
     va = PREBROADCAST_A ? v128.load(a, 48) : v128.load_splat<f32>(a, 12);
     x30 = madd(va, b0, x30); x31 = madd(va, b1, x31);
-    a += A_K_BYTES; w += 32;
+    a += aKBytes<L>(); w += 32;
   }
   if (act != ACT_NONE) {
     x00 = applyAct(x00, act, p0, p1); x01 = applyAct(x01, act, p0, p1);

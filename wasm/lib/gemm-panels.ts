@@ -5,7 +5,7 @@
 // over go through the one-row kernels. The last panel may hold fewer than 8 valid columns
 // (zero-padded): its tiles run on a small scratch tile and only the valid columns are copied to
 // C, so the kernels never branch on edges and never write outside C.
-import { gemmTile4x8, A_K_BYTES, PREBROADCAST_A, BIAS_COLUMNS, BIAS_ROWS } from './gemm-4x8';
+import { gemmTile4x8, prebroadcastA, BIAS_COLUMNS, BIAS_ROWS } from './gemm-4x8';
 import { gemmRow1x32, gemmRow1x8 } from './gemm-1x8';
 
 const EDGE_TILE: usize = memory.data(4 * 8 * 4, 16);
@@ -63,7 +63,7 @@ export function gemmRowsTimesPanels(
  * right when the panels are a small block, as in the convolution) rather than all strips under
  * one panel (the panel stays in L1; right for the GEMM's wide rows of panels).
  */
-export function gemmStripsTimesPanels(
+export function gemmStripsTimesPanels<L>(
   strips: i32, kc: i32, a: usize, astride: usize, w: usize, pstride: usize, n: i32, c: usize, ldc: usize,
   bias: usize, biasMode: i32, initFromC: bool, act: i32, p0: f32, p1: f32, stripsOuter: bool,
 ): void {
@@ -75,14 +75,14 @@ export function gemmStripsTimesPanels(
   if (stripsOuter) {
     for (let s: usize = 0; s < <usize>strips; s++) {
       for (let p: usize = 0; p < fullPanels; p++) {
-        gemmTile4x8(a + s * astride, w + p * pstride, kc, c + (p << 5) + s * ldc4, ldc,
+        gemmTile4x8<L>(a + s * astride, w + p * pstride, kc, c + (p << 5) + s * ldc4, ldc,
           bias + p * colBiasStride + s * rowBiasStride, biasMode, initFromC, act, p0, p1);
       }
     }
   } else {
     for (let p: usize = 0; p < fullPanels; p++) {
       for (let s: usize = 0; s < <usize>strips; s++) {
-        gemmTile4x8(a + s * astride, w + p * pstride, kc, c + (p << 5) + s * ldc4, ldc,
+        gemmTile4x8<L>(a + s * astride, w + p * pstride, kc, c + (p << 5) + s * ldc4, ldc,
           bias + p * colBiasStride + s * rowBiasStride, biasMode, initFromC, act, p0, p1);
       }
     }
@@ -93,7 +93,7 @@ export function gemmStripsTimesPanels(
     const cp = c + (fullPanels << 5);
     for (let s: usize = 0; s < <usize>strips; s++) {
       if (initFromC) copyToEdge(cp + s * ldc4, ldc, 4, edgeCols);
-      gemmTile4x8(a + s * astride, wp, kc, EDGE_TILE, 32, bp + s * rowBiasStride, biasMode, initFromC, act, p0, p1);
+      gemmTile4x8<L>(a + s * astride, wp, kc, EDGE_TILE, 32, bp + s * rowBiasStride, biasMode, initFromC, act, p0, p1);
       copyFromEdge(cp + s * ldc4, ldc, 4, edgeCols);
     }
   }
@@ -101,14 +101,14 @@ export function gemmStripsTimesPanels(
 
 /**
  * Packs rows [0, 4 * strips) x columns [0, kc) of A (row stride lda bytes) for
- * gemmStripsTimesPanels: strip s at out + s * kc * A_K_BYTES.
+ * gemmStripsTimesPanels<L>: strip s at out + s * kc * aKBytes<L>().
  */
-export function packAStrips(a: usize, lda: usize, strips: i32, kc: i32, out: usize): void {
+export function packAStrips<L>(a: usize, lda: usize, strips: i32, kc: i32, out: usize): void {
   for (let s = 0; s < strips; s++) {
     let r0 = a + <usize>s * (lda << 2);
     let r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda;
     let k = kc;
-    if (PREBROADCAST_A) {
+    if (prebroadcastA<L>()) {
       for (; k > 0; k--) {
         v128.store(out, v128.load_splat<f32>(r0)); v128.store(out, v128.load_splat<f32>(r1), 16);
         v128.store(out, v128.load_splat<f32>(r2), 32); v128.store(out, v128.load_splat<f32>(r3), 48);
