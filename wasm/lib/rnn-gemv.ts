@@ -7,6 +7,14 @@ import { madd } from './vmath';
 // and immediate load offsets; 8 panels give 16 independent accumulator chains. Measured at batch
 // 1 (K 256, N 1024): ~1.3x the GEMM's 4-panel 1-row kernel over the plain panel layout, which
 // keeps only 8 chains in flight (FMA latency 4 × 2 per cycle needs 8, with no slack).
+//
+// Baseline build (madd = mul + add, no FMA; 16 accumulators + x + a load temp may spill): measured
+// 2026-11-25 at K 256, N 1024, against the relaxed build in the same process, this kernel is only
+// 2-4% slower than with FMA: at 1 MB of weights per step the GEMV streams from L3 and is bound by
+// bandwidth, not by the adds. Alternatives for baseline were slower: two 8-chain passes over each
+// group (half of every k row, stride 256 B) 1.35-1.43x the relaxed time; groups of 4 panels
+// (8 chains, contiguous) 1.46-1.72x. The baseline LSTM's remaining gap to relaxed is the input
+// projection (shared f32 GEMM, M = T·B rows), not this kernel.
 
 @inline
 function group8(K: i32, x: usize, q: usize, src: usize, dst: usize): void {
