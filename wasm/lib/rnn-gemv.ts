@@ -10,8 +10,8 @@ import { madd } from './vmath';
 //
 // Baseline build (madd = mul + add, no FMA; 16 accumulators + x + a load temp may spill): measured
 // 2026-11-25 at K 256, N 1024, against the relaxed build in the same process, this kernel is only
-// 2-4% slower than with FMA: at 1 MB of weights per step the GEMV streams from L3 and is bound by
-// bandwidth, not by the adds. Alternatives for baseline were slower: two 8-chain passes over each
+// 0-4% slower than with FMA: it is bound by streaming the weights in (~41-46 GB/s alike at 128 KiB,
+// L2-resident, and at the LSTM's 1 MiB), not by the adds or by spills. Alternatives for baseline were slower: two 8-chain passes over each
 // group (half of every k row, stride 256 B) 1.35-1.43x the relaxed time; groups of 4 panels
 // (8 chains, contiguous) 1.46-1.72x. The baseline LSTM's remaining gap to relaxed is the input
 // projection (shared f32 GEMM, M = T·B rows), not this kernel.
