@@ -13,7 +13,7 @@ import { madd } from './vmath';
 // 0-4% slower than with FMA: it is bound by streaming the weights in (~41-46 GB/s alike at 128 KiB,
 // L2-resident, and at the LSTM's 1 MiB), not by the adds or by spills. Alternatives for baseline were slower: two 8-chain passes over each
 // group (half of every k row, stride 256 B) 1.35-1.43x the relaxed time; groups of 4 panels
-// (8 chains, contiguous) 1.46-1.72x. The baseline LSTM's remaining gap to relaxed is the input
+// (8 chains, contiguous) 1.46-1.72x; this loop unrolled over k by 2 (both builds) ~1.4x its own time. The baseline LSTM's remaining gap to relaxed is the input
 // projection (shared f32 GEMM, M = T·B rows), not this kernel.
 
 @inline
