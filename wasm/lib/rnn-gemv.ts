@@ -7,6 +7,15 @@ import { madd } from './vmath';
 // and immediate load offsets; 8 panels give 16 independent accumulator chains. Measured at batch
 // 1 (K 256, N 1024): ~1.3x the GEMM's 4-panel 1-row kernel over the plain panel layout, which
 // keeps only 8 chains in flight (FMA latency 4 × 2 per cycle needs 8, with no slack).
+//
+// Baseline build (madd = mul + add, no FMA; 16 accumulators + x + a load temp may spill): measured
+// 2026-11-25 at K 256, N 1024, against the relaxed build in the same process, this kernel is only
+// 0-4% slower than with FMA: it is bound by streaming the weights in (~41-46 GB/s alike at 128
+// KiB, L2-resident, and at the LSTM's 1 MiB), not by the adds or by spills. Alternatives for
+// baseline were slower: two 8-chain passes over each group (half of every k row, stride 256 B)
+// 1.35-1.43x the relaxed time; groups of 4 panels (8 chains, contiguous) 1.46-1.72x; this loop
+// unrolled over k by 2 (both builds) ~1.4x its own time. The baseline LSTM's remaining gap to
+// relaxed is the input projection (shared f32 GEMM, M = T·B rows), not this kernel.
 
 @inline
 function group8(K: i32, x: usize, q: usize, src: usize, dst: usize): void {
