@@ -4,6 +4,7 @@
 import type { BenchCase } from '../case.js';
 import { seededFloats } from '../data.js';
 import { buildOnnxModel } from '../onnx-model.js';
+import { denseGemmPeer, gemmBuffers, matMulOnnx } from '../weight-gemm.js';
 import { gemmF32Ptr, packGemmF32 } from '../../kernels/gemm.js';
 import type { Runtime } from '../../kernels/runtime.js';
 import { codebookFromDense, codebookGemmF32Ptr, packCodebookGemm, type CodebookDesign } from '../../kernels/sparse/codebook.js';
@@ -20,41 +21,21 @@ export function codebookCase(n: number, clusters: number, bits: 2 | 4 | 8, batch
   const N = n;
   const w = clusteredWeights(K, N, clusters, 51);
   const a = seededFloats(batch * K, 53);
-  const buffers = (rt: Runtime) => {
-    const aPtr = rt.arena.alloc(batch * K * 4, 'codebook bench X');
-    const cPtr = rt.arena.alloc(batch * N * 4, 'codebook bench Y');
-    rt.arena.f32(aPtr, batch * K).set(a);
-    return { aPtr, cPtr, free: () => { rt.arena.free(cPtr); rt.arena.free(aPtr); } };
-  };
   return {
     name: `codebook f32 ${n} clusters ${clusters} bits ${bits} batch ${batch}${design === 'decode' ? '' : ` ${design}`}`,
     flops: 2 * batch * K * N,
     tolerance: { rtol: 1e-5, atol: 1e-6 * n },
     edgerun(rt) {
       const packed = packCodebookGemm(rt, codebookFromDense(w, K, N, { bits }), K, N, { design });
-      const b = buffers(rt);
+      const b = gemmBuffers(rt, a, batch, K, N, 'codebook bench');
       return {
         run: () => codebookGemmF32Ptr(rt, batch, b.aPtr, K, packed, b.cPtr, N),
         output: () => rt.arena.f32(b.cPtr, batch * N).slice(),
         dispose: () => { b.free(); packed.free(); },
       };
     },
-    edgerunPeers: {
-      'edgerun-dense': (rt) => {
-        const packed = packGemmF32(rt, w, K, N);
-        const b = buffers(rt);
-        return { run: () => gemmF32Ptr(rt, batch, b.aPtr, K, packed, b.cPtr, N), dispose: () => { b.free(); packed.free(); } };
-      },
-    },
-    onnx: () => ({
-      model: buildOnnxModel({
-        inputs: [{ name: 'A', dims: [batch, K] }],
-        outputs: [{ name: 'C', dims: [batch, N] }],
-        initializers: [{ name: 'B', dims: [K, N], data: w }],
-        nodes: [{ op: 'MatMul', inputs: ['A', 'B'], outputs: ['C'] }],
-      }),
-      feeds: { A: { dims: [batch, K], data: a } },
-    }),
+    edgerunPeers: { 'edgerun-dense': denseGemmPeer(w, a, batch, K, N, 'codebook bench dense') },
+    onnx: matMulOnnx(w, a, batch, K, N),
   };
 }
 
@@ -71,12 +52,7 @@ export function codebookStreamedCase(n: number, clusters: number, bits: 2 | 4 | 
   const ws = Array.from({ length: layers }, (_, l) => clusteredWeights(K, N, clusters, 51 + 2 * l));
   const a = seededFloats(batch * K, 53);
   const ldc = layers * N;
-  const buffers = (rt: Runtime) => {
-    const aPtr = rt.arena.alloc(batch * K * 4, 'codebook bench X');
-    const cPtr = rt.arena.alloc(batch * ldc * 4, 'codebook bench Y');
-    rt.arena.f32(aPtr, batch * K).set(a);
-    return { aPtr, cPtr, free: () => { rt.arena.free(cPtr); rt.arena.free(aPtr); } };
-  };
+  const buffers = (rt: Runtime) => gemmBuffers(rt, a, batch, K, ldc, 'codebook bench');
   const denseMiB = (layers * K * N * 4) / 2 ** 20;
   return {
     name: `codebook f32 ${n} clusters ${clusters} bits ${bits} batch ${batch} weights streamed (${layers} layers, ${denseMiB} MiB dense)`,

@@ -8,6 +8,7 @@
 import type { BenchCase } from '../case.js';
 import { seededFloats } from '../data.js';
 import { buildOnnxModel } from '../onnx-model.js';
+import { denseGemmPeer, gemmBuffers, matMulOnnx } from '../weight-gemm.js';
 import { conv2dF32Ptr, packConv2dF32 } from '../../kernels/conv.js';
 import { gemmF32Ptr, packGemmF32 } from '../../kernels/gemm.js';
 import type { Runtime } from '../../kernels/runtime.js';
@@ -24,12 +25,6 @@ export function prunedWeights(K: number, N: number, sparsity: number, seed: numb
   return w;
 }
 
-function gemmBuffers(rt: Runtime, a: Float32Array, M: number, K: number, N: number) {
-  const aPtr = rt.arena.alloc(M * K * 4, 'spmm bench X');
-  const cPtr = rt.arena.alloc(M * N * 4, 'spmm bench Y');
-  rt.arena.f32(aPtr, M * K).set(a);
-  return { aPtr, cPtr, free: () => { rt.arena.free(cPtr); rt.arena.free(aPtr); } };
-}
 
 export function spmmCase(n: number, sparsity: number, batch: number, format: SparseFormat = 'csr'): BenchCase {
   const K = n;
@@ -44,29 +39,15 @@ export function spmmCase(n: number, sparsity: number, batch: number, format: Spa
     tolerance: { rtol: 1e-5, atol: 1e-6 * n },
     edgerun(rt) {
       const packed = packSparseGemm(rt, w, K, N, { format });
-      const b = gemmBuffers(rt, a, batch, K, N);
+      const b = gemmBuffers(rt, a, batch, K, N, 'spmm bench');
       return {
         run: () => spmmF32Ptr(rt, batch, b.aPtr, K, packed, b.cPtr, N),
         output: () => rt.arena.f32(b.cPtr, batch * N).slice(),
         dispose: () => { b.free(); packed.free(); },
       };
     },
-    edgerunPeers: {
-      'edgerun-dense': (rt) => {
-        const packed = packGemmF32(rt, w, K, N);
-        const b = gemmBuffers(rt, a, batch, K, N);
-        return { run: () => gemmF32Ptr(rt, batch, b.aPtr, K, packed, b.cPtr, N), dispose: () => { b.free(); packed.free(); } };
-      },
-    },
-    onnx: () => ({
-      model: buildOnnxModel({
-        inputs: [{ name: 'A', dims: [batch, K] }],
-        outputs: [{ name: 'C', dims: [batch, N] }],
-        initializers: [{ name: 'B', dims: [K, N], data: w }],
-        nodes: [{ op: 'MatMul', inputs: ['A', 'B'], outputs: ['C'] }],
-      }),
-      feeds: { A: { dims: [batch, K], data: a } },
-    }),
+    edgerunPeers: { 'edgerun-dense': denseGemmPeer(w, a, batch, K, N, 'spmm bench dense') },
+    onnx: matMulOnnx(w, a, batch, K, N),
   };
 }
 
@@ -231,7 +212,7 @@ export async function printCrossovers(build: 'relaxed' | 'baseline' = 'relaxed')
   const dense = packGemmF32(rt, prunedWeights(n, n, 0, 61), n, n);
   const table: Record<string, Record<number, number[]>> = {};
   for (const batch of [1, 16]) {
-    const b = gemmBuffers(rt, seededFloats(batch * n, 62), batch, n, n);
+    const b = gemmBuffers(rt, seededFloats(batch * n, 62), batch, n, n, 'spmm bench');
     for (const format of ['csr', 'bsr1x4'] as const) {
       const row: number[] = [];
       for (const s of sparsities) {

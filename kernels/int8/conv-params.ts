@@ -8,12 +8,16 @@ import {
   type QuantActivation, type QuantDType, type QuantizedMultiplier,
 } from './qparams.js';
 
-export interface QConvQuantOptions {
+/**
+ * The quantization of a weighted layer (convolution, depthwise convolution, GEMM): weights per
+ * output channel (a GEMM's column) or per tensor, activations per tensor.
+ */
+export interface QuantizedLayerOptions {
   /** int32 per output channel (scale inputScale·weightScale[oc], zero point 0). */
   bias?: Int32Array;
   /** Per output channel or per tensor. */
   weightScales: number | ArrayLike<number>;
-  /** Per output channel or per tensor; default 0. */
+  /** Per output channel or per tensor; default 0 (TFLite's symmetric weights). */
   weightZeroPoints?: number | ArrayLike<number>;
   inputScale: number;
   inputZeroPoint: number;
@@ -25,6 +29,8 @@ export interface QConvQuantOptions {
   /** A clamp on the output's integer scale (e.g. a fused Relu/Clip), intersected with act's range. */
   clamp?: [number, number];
 }
+
+export type QConvQuantOptions = QuantizedLayerOptions;
 
 export interface ConvQuant {
   wDType: QuantDType;

@@ -17,9 +17,9 @@ import {
 } from './common.js';
 import {
   activationRange, checkScale, checkZeroPoint, convolutionMultiplier, fullyConnectedMultiplier, quantizeMultiplier,
-  wasmOutputParams, writeLaneParams, LANE_PARAMS_WORDS, type QuantActivation, type QuantDType, type QuantizedMultiplier,
+  wasmOutputParams, writeLaneParams, LANE_PARAMS_WORDS, type QuantDType, type QuantizedMultiplier,
 } from './qparams.js';
-import { narrowRange } from './conv-params.js';
+import { narrowRange, type QuantizedLayerOptions } from './conv-params.js';
 
 const NR = 8;
 const OUT_I32 = 0;
@@ -37,22 +37,8 @@ function stripsPerBlock(K: number): number {
   return Math.max(1, Math.min(MAX_STRIPS, Math.floor(L2_STRIP_BYTES / Math.max(1, kp * 16))));
 }
 
-export interface QGemmOptions {
-  /** int32 bias per output column (scale inputScale·weightScale, zero point 0). */
-  bias?: Int32Array;
-  /** Per column (length N) or per tensor. */
-  weightScales: number | ArrayLike<number>;
-  /** Per column or per tensor; default 0 (TFLite's symmetric weights). */
-  weightZeroPoints?: number | ArrayLike<number>;
-  inputScale: number;
-  inputZeroPoint: number;
-  inputDType?: QuantDType;
-  outputScale: number;
-  outputZeroPoint: number;
-  outputDType?: QuantDType;
-  act?: QuantActivation;
-  /** A clamp on the output's integer scale (e.g. a fused Relu/Clip), intersected with act's range. */
-  clamp?: [number, number];
+/** A GEMM's output channels are its columns (N). */
+export interface QGemmOptions extends QuantizedLayerOptions {
   /**
    * How the real multiplier input·weight/output is formed: 'conv' (default; in double, as TFLite's
    * conv, depthwise and per-channel FullyConnected) or 'fullyConnected' (input·weight as a float32
